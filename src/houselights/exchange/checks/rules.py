@@ -1,0 +1,256 @@
+"""Quality checks: declared rules rendered to SQL over a staged batch.
+
+A rule names a staged table and a condition; :meth:`Rule.failing_sql` renders the query
+that returns the ``_row_id`` of every row that breaks it. Each rule has a policy:
+
+* ``warn`` — recorded, the rows publish;
+* ``quarantine_row`` — the rows (and, for orders, the whole order with all its lines) are
+  held back in the ``quarantine`` table with the reason; the rest publishes;
+* ``fail_run`` — nothing publishes; the run fails with the check's message.
+
+Policies can be overridden per organisation (connection settings ``checks``) or per run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+from houselights.errors import ConfigError
+from houselights.model.schema import CANONICAL_TABLES, Dialect
+
+__all__ = [
+    "POLICIES",
+    "Policy",
+    "Rule",
+    "RuleKind",
+    "apply_overrides",
+    "default_rules",
+]
+
+Policy = Literal["warn", "quarantine_row", "fail_run"]
+POLICIES: tuple[Policy, ...] = ("warn", "quarantine_row", "fail_run")
+RuleKind = Literal[
+    "not_null", "unique", "relationship", "accepted_values", "range", "oversell",
+    "postcode_format", "volume_anomaly",
+]
+
+# Full UK postcode (incl. the GIR 0AA special case), already normalised to "OUT IN".
+# No "?" quantifier: "?" is the SQL placeholder in houselights queries.
+UK_POSTCODE_PATTERN = (
+    r"^([A-Z]{1,2}[0-9][A-Z0-9]{0,1} [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$"
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One declared quality rule over a staged canonical table."""
+
+    name: str
+    table: str
+    kind: RuleKind
+    policy: Policy
+    description: str
+    columns: tuple[str, ...] = ()
+    # relationship: the parent table/column; accepted_values: the values; range: bounds
+    ref_table: str = ""
+    ref_column: str = ""
+    values: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    where: str = ""
+    params: dict[str, float] = field(default_factory=dict)
+
+    def failing_sql(self, dialect: Dialect) -> str:
+        """SQL returning ``_row_id`` of failing rows of ``stage_<table>`` (org as ``?``).
+
+        Every ``?`` in the rendered query stands for the organisation id (rules that look
+        at live tables scope them to the organisation), so the runner binds them alike.
+        """
+        st = f"stage_{self.table}"
+        extra = f" AND ({self.where})" if self.where else ""
+        if self.kind == "not_null":
+            cond = " OR ".join(f"s.{c} IS NULL" for c in self.columns)
+            return f"SELECT s._row_id FROM {st} s WHERE ({cond}){extra}"
+        if self.kind == "unique":
+            keys = ", ".join(self.columns)
+            return (
+                f"SELECT _row_id FROM (SELECT _row_id, COUNT(*) OVER (PARTITION BY {keys}) AS n "
+                f"FROM {st}) d WHERE n > 1"
+            )
+        if self.kind == "relationship":
+            col = self.columns[0]
+            rt = self.ref_table
+            rc = self.ref_column or col
+            return (
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL{extra}"
+                f" AND NOT EXISTS (SELECT 1 FROM stage_{rt} p WHERE p.{rc} = s.{col})"
+                f" AND NOT EXISTS (SELECT 1 FROM {rt} l WHERE l.org_id = ? AND l.{rc} = s.{col})"
+            )
+        if self.kind == "accepted_values":
+            col = self.columns[0]
+            allowed = ", ".join("'" + v.replace("'", "''") + "'" for v in self.values)
+            return (
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
+                f" AND s.{col} NOT IN ({allowed}){extra}"
+            )
+        if self.kind == "range":
+            col = self.columns[0]
+            bounds = []
+            if self.minimum is not None:
+                bounds.append(f"s.{col} < {self.minimum}")
+            if self.maximum is not None:
+                bounds.append(f"s.{col} > {self.maximum}")
+            return (
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
+                f" AND ({' OR '.join(bounds)}){extra}"
+            )
+        if self.kind == "postcode_format":
+            col = self.columns[0]
+            match = (
+                f"regexp_matches(s.{col}, '{UK_POSTCODE_PATTERN}')"
+                if dialect == "duckdb"
+                else f"s.{col} ~ '{UK_POSTCODE_PATTERN}'"
+            )
+            return (
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
+                f" AND NOT ({match}){extra}"
+            )
+        if self.kind == "oversell":
+            # Issued tickets per instance once this batch publishes: live tickets of orders
+            # the batch does not replace, plus the batch's own; capacity from the batch if
+            # it restates the instance, else from the live table.
+            return (
+                "WITH touched AS (SELECT DISTINCT instance_id FROM stage_order_lines"
+                "  WHERE kind = 'ticket' AND status = 'issued' AND instance_id IS NOT NULL),"
+                " sold AS (SELECT instance_id, COUNT(*) AS n FROM ("
+                "  SELECT l.instance_id FROM order_lines l"
+                "   JOIN touched t ON t.instance_id = l.instance_id"
+                "   WHERE l.org_id = ? AND l.status = 'issued' AND l.kind = 'ticket'"
+                "   AND NOT EXISTS (SELECT 1 FROM stage_orders o WHERE o.order_id = l.order_id)"
+                "  UNION ALL SELECT instance_id FROM stage_order_lines"
+                "   WHERE status = 'issued' AND kind = 'ticket' AND instance_id IS NOT NULL"
+                " ) x GROUP BY instance_id),"
+                " cap AS (SELECT t.instance_id, COALESCE(si.capacity, li.capacity) AS capacity"
+                "  FROM touched t"
+                "  LEFT JOIN stage_instances si ON si.instance_id = t.instance_id"
+                "  LEFT JOIN instances li ON li.org_id = ? AND li.instance_id = t.instance_id)"
+                " SELECT s._row_id FROM stage_order_lines s"
+                " JOIN sold ON sold.instance_id = s.instance_id"
+                " JOIN cap ON cap.instance_id = s.instance_id"
+                " WHERE s.status = 'issued' AND s.kind = 'ticket'"
+                " AND cap.capacity IS NOT NULL AND sold.n > cap.capacity"
+            )
+        raise ConfigError(f"The rule {self.name!r} has kind {self.kind!r}, which cannot be rendered.")
+
+
+def default_rules() -> list[Rule]:
+    """The rules every run checks, in the order they run (parents before children)."""
+    rules: list[Rule] = []
+    for table in CANONICAL_TABLES:
+        key = tuple(c for c in table.key if c != "org_id")
+        required = tuple(
+            c.name for c in table.columns
+            if not c.nullable and c.name not in ("org_id", "source", "row_hash", "load_id",
+                                                 "lines_hash") and c.name not in key
+        )
+        rules.append(Rule(
+            f"{table.name}.key_not_null", table.name, "not_null", "quarantine_row",
+            f"every {table.name} row has its identifier ({', '.join(key)})", columns=key,
+        ))
+        rules.append(Rule(
+            f"{table.name}.key_unique", table.name, "unique", "fail_run",
+            f"no two {table.name} rows in one batch share an identifier", columns=key,
+        ))
+        if required:
+            rules.append(Rule(
+                f"{table.name}.required", table.name, "not_null", "quarantine_row",
+                f"{table.name} rows have {', '.join(required)}", columns=required,
+            ))
+        rules.extend(_TABLE_RULES.get(table.name, []))
+    return rules
+
+
+_TABLE_RULES: dict[str, list[Rule]] = {
+    "instances": [
+        Rule("instances.event_exists", "instances", "relationship", "quarantine_row",
+             "every instance belongs to a known event", columns=("event_id",),
+             ref_table="events"),
+        Rule("instances.venue_exists", "instances", "relationship", "warn",
+             "every instance's venue is known", columns=("venue_id",), ref_table="venues"),
+        Rule("instances.capacity_range", "instances", "range", "quarantine_row",
+             "capacity is between 0 and 100,000", columns=("capacity",),
+             minimum=0, maximum=100_000),
+    ],
+    "customers": [
+        Rule("customers.postcode_format", "customers", "postcode_format", "warn",
+             "customer postcodes are valid UK postcodes", columns=("postcode",)),
+    ],
+    "items": [
+        Rule("items.kind_accepted", "items", "accepted_values", "quarantine_row",
+             "item kinds are product, fee, fund or membership", columns=("kind",),
+             values=("product", "fee", "fund", "membership")),
+    ],
+    "orders": [
+        Rule("orders.channel_accepted", "orders", "accepted_values", "warn",
+             "order channels are online, box_office, phone, agent or other",
+             columns=("channel",), values=("online", "box_office", "phone", "agent", "other")),
+        Rule("orders.customer_exists", "orders", "relationship", "warn",
+             "every order's customer is known", columns=("customer_id",),
+             ref_table="customers"),
+    ],
+    "order_lines": [
+        Rule("order_lines.order_exists", "order_lines", "relationship", "quarantine_row",
+             "every line belongs to an order in the same batch", columns=("order_id",),
+             ref_table="orders"),
+        Rule("order_lines.kind_accepted", "order_lines", "accepted_values", "quarantine_row",
+             "line kinds are ticket, supplementary, product, fee, donation or membership",
+             columns=("kind",),
+             values=("ticket", "supplementary", "product", "fee", "donation", "membership")),
+        Rule("order_lines.status_accepted", "order_lines", "accepted_values", "quarantine_row",
+             "line statuses are issued, returned or cancelled", columns=("status",),
+             values=("issued", "returned", "cancelled")),
+        Rule("order_lines.ticket_has_instance", "order_lines", "not_null", "quarantine_row",
+             "ticket lines name their instance", columns=("instance_id",),
+             where="s.kind IN ('ticket', 'supplementary')"),
+        Rule("order_lines.instance_exists", "order_lines", "relationship", "quarantine_row",
+             "every ticket's instance is known", columns=("instance_id",),
+             ref_table="instances"),
+        Rule("order_lines.price_paid_range", "order_lines", "range", "quarantine_row",
+             "price paid is between £0 and £100,000", columns=("price_paid",),
+             minimum=0, maximum=100_000),
+        Rule("order_lines.face_value_range", "order_lines", "range", "quarantine_row",
+             "face value is between £0 and £100,000", columns=("face_value",),
+             minimum=0, maximum=100_000),
+        Rule("order_lines.oversell", "order_lines", "oversell", "warn",
+             "no instance has more issued tickets than its capacity"),
+    ],
+}
+
+
+def volume_rule() -> Rule:
+    """The batch-level volume anomaly rule (evaluated by the runner, not per row)."""
+    return Rule(
+        "batch.volume_anomaly", "orders", "volume_anomaly", "warn",
+        "the number of orders is within 10%–1000% of the median of recent loads",
+        params={"low": 0.1, "high": 10.0, "history": 5, "min_history": 3},
+    )
+
+
+def apply_overrides(rules: list[Rule], overrides: dict[str, str] | None) -> list[Rule]:
+    """Return ``rules`` with policies replaced by ``{rule name: policy}``."""
+    if not overrides:
+        return rules
+    names = {r.name for r in rules}
+    for name, policy in overrides.items():
+        if name not in names:
+            raise ConfigError(
+                f"There is no quality check called {name!r}.",
+                hint="`houselights checks list` shows every check and its policy.",
+            )
+        if policy not in POLICIES:
+            raise ConfigError(
+                f"The policy {policy!r} for check {name!r} is not one of {', '.join(POLICIES)}.",
+            )
+    return [replace(r, policy=overrides[r.name]) if r.name in overrides else r  # type: ignore[arg-type]
+            for r in rules]

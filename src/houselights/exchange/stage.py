@@ -1,0 +1,168 @@
+"""Staging: a run's canonical rows land in session-local temp tables before any check.
+
+Each canonical table ``T`` gets ``stage_T`` with T's payload columns plus ``_row_id`` (a
+stable row number used by checks and quarantine) and ``row_hash``. Rows arrive in parts
+(a large upload streams) and are hashed once at the end in SQL, so the cost stays in the
+database engine rather than in Python.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import pyarrow as pa
+
+from houselights.errors import ExchangeError
+from houselights.model.schema import CANONICAL_TABLES, Column, Table
+from houselights.warehouse.base import Session
+
+__all__ = ["Stager", "arrow_schema", "stage_name"]
+
+TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in CANONICAL_TABLES}
+_NOT_STAGED = {"org_id", "source", "row_hash", "load_id"}
+_NULL_MARK = "\u2205"
+
+_ARROW: dict[str, pa.DataType] = {
+    "text": pa.string(),
+    "json": pa.string(),
+    "int": pa.int32(),
+    "bigint": pa.int64(),
+    "bool": pa.bool_(),
+    "money": pa.decimal128(14, 2),
+    "timestamp": pa.timestamp("us"),
+    "double": pa.float64(),
+}
+
+
+def stage_name(table: str) -> str:
+    """The staging table of canonical table ``table``."""
+    return f"stage_{table}"
+
+
+def staged_columns(table: Table) -> list[Column]:
+    """The columns a source provides for ``table``."""
+    return [c for c in table.columns if c.name not in _NOT_STAGED]
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Arrow schema of rows a source provides for ``table``."""
+    return pa.schema([pa.field(c.name, _ARROW[c.type]) for c in staged_columns(table)])
+
+
+def _money(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        return Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise ExchangeError(
+            f"A money value {value!r} is not a number.",
+            hint="This is a mapping bug in the source; report it.",
+        ) from exc
+
+
+def _timestamp(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day)
+    return datetime.fromisoformat(str(value))
+
+
+def _to_arrow(table: Table, rows: list[dict[str, Any]] | pa.Table) -> pa.Table:
+    schema = arrow_schema(table)
+    if isinstance(rows, pa.Table):
+        missing = [f for f in schema if f.name not in rows.column_names]
+        for f in missing:
+            rows = rows.append_column(f, pa.nulls(rows.num_rows, f.type))
+        return rows.select(schema.names).cast(schema)
+    columns: dict[str, pa.Array] = {}
+    for col in staged_columns(table):
+        values = [row.get(col.name) for row in rows]
+        if col.type == "money":
+            values = [_money(v) for v in values]
+        elif col.type == "timestamp":
+            values = [_timestamp(v) for v in values]
+        columns[col.name] = pa.array(values, type=_ARROW[col.type])
+    return pa.table(columns, schema=schema)
+
+
+class Stager:
+    """Creates the staging tables of one run and loads parts into them."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.counts: dict[str, int] = {t.name: 0 for t in CANONICAL_TABLES}
+
+    def create(self) -> None:
+        """(Re)create empty staging tables for every canonical table."""
+        for table in CANONICAL_TABLES:
+            cols = [f"{c.name} {c.sql_type(self.session.dialect)}" for c in staged_columns(table)]
+            cols += ["_row_id BIGINT NOT NULL", "row_hash VARCHAR"]
+            name = stage_name(table.name)
+            self.session.execute(f"DROP TABLE IF EXISTS {name}")
+            self.session.execute(f"CREATE TEMP TABLE {name} ({', '.join(cols)})")
+        self.session.execute("DROP TABLE IF EXISTS stage_rejected_orders")
+        self.session.execute("CREATE TEMP TABLE stage_rejected_orders (order_id VARCHAR)")
+
+    def drop(self) -> None:
+        """Drop the staging tables (temp tables also vanish with the session)."""
+        for table in CANONICAL_TABLES:
+            self.session.execute(f"DROP TABLE IF EXISTS {stage_name(table.name)}")
+        self.session.execute("DROP TABLE IF EXISTS stage_rejected_orders")
+
+    def load(self, table_name: str, rows: list[dict[str, Any]] | pa.Table) -> int:
+        """Append rows to ``stage_<table_name>``; returns how many."""
+        table = TABLES_BY_NAME.get(table_name)
+        if table is None:
+            raise ExchangeError(
+                f"A source produced rows for an unknown table {table_name!r}.",
+                hint="This is a bug in the source mapping; report it.",
+            )
+        data = _to_arrow(table, rows)
+        n = data.num_rows
+        if n == 0:
+            return 0
+        start = self.counts[table_name]
+        data = data.append_column("_row_id", pa.array(range(start + 1, start + n + 1), pa.int64()))
+        self.session.load_arrow(stage_name(table_name), data)
+        self.counts[table_name] = start + n
+        return n
+
+    def load_rejected_orders(self, order_ids: list[str]) -> None:
+        """Remember orders held back because a line could not be read."""
+        if order_ids:
+            self.session.load_arrow(
+                "stage_rejected_orders", pa.table({"order_id": pa.array(order_ids, pa.string())})
+            )
+
+    def finalise(self) -> None:
+        """Compute each order's ``lines_hash`` and every staged row's ``row_hash``."""
+        s = self.session
+        line_cols = [
+            c.name for c in staged_columns(TABLES_BY_NAME["order_lines"]) if c.name != "order_id"
+        ]
+        s.execute(
+            "UPDATE stage_order_lines SET row_hash = " + _hash_expr(line_cols)
+        )
+        # UPDATE … FROM an aggregate (not a correlated subquery): PostgreSQL would run a
+        # correlated subquery once per order against an unindexed temp table.
+        s.execute("UPDATE stage_orders SET lines_hash = md5('')")
+        s.execute(
+            "UPDATE stage_orders SET lines_hash = a.h FROM ("
+            " SELECT order_id, md5(string_agg(row_hash, ',' ORDER BY line_no, row_hash)) AS h"
+            " FROM stage_order_lines GROUP BY order_id) a"
+            " WHERE a.order_id = stage_orders.order_id"
+        )
+        for table in CANONICAL_TABLES:
+            if table.name == "order_lines":
+                continue
+            cols = [c.name for c in staged_columns(table)]
+            s.execute(f"UPDATE {stage_name(table.name)} SET row_hash = {_hash_expr(cols)}")
+
+
+def _hash_expr(columns: list[str]) -> str:
+    parts = ", ".join(f"COALESCE(CAST({c} AS VARCHAR), '{_NULL_MARK}')" for c in columns)
+    return f"md5(concat_ws('|', {parts}))"

@@ -1,0 +1,129 @@
+"""One settings object for the whole of houselights.
+
+Precedence, highest first: explicit overrides (CLI flags such as ``--data-dir`` and
+``--db``) > environment variables (``HOUSELIGHTS_*``) > the config file
+(``houselights.toml`` in the data directory, or the file named by
+``HOUSELIGHTS_CONFIG``) > defaults.
+
+The default database is a DuckDB file inside the data directory, so one command works on
+a laptop with no server; ``postgresql://…`` switches to server mode.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from houselights.errors import ConfigError
+
+__all__ = ["PrivacyLevel", "Settings", "load_settings"]
+
+PrivacyLevel = Literal["minimal", "standard"]
+
+DEFAULT_DATA_DIR = Path.home() / ".houselights"
+CONFIG_FILE_NAME = "houselights.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting houselights reads. Build it with :func:`load_settings`."""
+
+    model_config = SettingsConfigDict(env_prefix="HOUSELIGHTS_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=DEFAULT_DATA_DIR,
+        description="Folder for the embedded database, the secret key file and uploads.",
+    )
+    database_url: str = Field(
+        default="",
+        description="Empty for the embedded DuckDB file in the data directory; "
+        "`duckdb:///path/file.duckdb` or `postgresql://user@host:port/db` otherwise.",
+    )
+    secret_key: str = Field(
+        default="",
+        description="Fernet key for secrets at rest; empty to use (and create) "
+        "`secret.key` in the data directory with mode 0600.",
+        repr=False,
+    )
+    privacy: PrivacyLevel = Field(
+        default="minimal",
+        description="`minimal` keeps only postcode-derived geography of customers; "
+        "`standard` also keeps names and email addresses.",
+    )
+    api_host: str = Field(default="127.0.0.1", description="Address `serve` listens on.")
+    api_port: int = Field(default=8765, description="Port `serve` listens on.")
+    suppression_threshold: int = Field(
+        default=10, description="Cells with fewer bookers than this are suppressed in shared views."
+    )
+    min_cohort: int = Field(
+        default=5, description="Benchmarks need at least this many organisations."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if value and not value.startswith(("duckdb://", "postgresql://", "postgres://")):
+            raise ValueError(
+                "must start with duckdb:// or postgresql:// (or be empty for the default)"
+            )
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL to use, defaulting to a DuckDB file in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"duckdb://{(self.data_dir / 'houselights.duckdb').resolve().as_posix()}"
+
+    @property
+    def is_postgres(self) -> bool:
+        """True in server mode."""
+        return self.resolved_database_url.startswith(("postgresql://", "postgres://"))
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"The config file {path} is not valid TOML: {exc}.",
+            hint="Fix the file or remove it; settings can also come from HOUSELIGHTS_* "
+            "environment variables.",
+        ) from exc
+    section = data.get("houselights", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"The config file {path} has no [houselights] table.")
+    return section
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings: overrides > environment > config file > defaults.
+
+    ``None`` overrides are ignored so CLI options that were not given fall through.
+    """
+    given = {key: value for key, value in overrides.items() if value is not None}
+    env_dir = os.environ.get("HOUSELIGHTS_DATA_DIR")
+    data_dir = Path(given.get("data_dir") or env_dir or DEFAULT_DATA_DIR).expanduser()
+    config_path = Path(os.environ.get("HOUSELIGHTS_CONFIG", data_dir / CONFIG_FILE_NAME))
+    from_file = _read_config_file(config_path) if config_path.is_file() else {}
+    # Environment beats the file: drop file keys that the environment also sets.
+    for key in list(from_file):
+        if f"HOUSELIGHTS_{key.upper()}" in os.environ:
+            from_file.pop(key)
+    try:
+        settings = Settings(**{**from_file, **given, "data_dir": data_dir})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise ConfigError(
+            f"A setting is not valid: {problems}.",
+            hint="Check the --db / --data-dir flags, HOUSELIGHTS_* environment variables "
+            f"and {config_path}.",
+        ) from exc
+    return settings

@@ -1,0 +1,137 @@
+"""DuckDB backend: one database file opened once per process, a cursor per session."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from houselights.errors import ConflictError, WarehouseError
+from houselights.warehouse.base import Params, Row, Session, Warehouse
+
+__all__ = ["DuckDBSession", "DuckDBWarehouse"]
+
+# DuckDB allows one writing process per file, so per-organisation run locks only need to
+# be coordinated between threads of this process.
+_ORG_LOCKS: dict[tuple[str, str], threading.Lock] = {}
+_ORG_LOCKS_GUARD = threading.Lock()
+
+
+def _wrap(exc: Exception, sql: str) -> WarehouseError:
+    first_line = sql.strip().splitlines()[0][:120] if sql.strip() else ""
+    return WarehouseError(
+        f"The embedded database refused a statement: {exc}",
+        hint="Run `houselights db upgrade`; if the problem persists, report it with --debug output.",
+        detail=first_line,
+    )
+
+
+class DuckDBSession(Session):
+    """A DuckDB cursor: its own transaction and temp tables, same database."""
+
+    dialect = "duckdb"
+
+    def __init__(self, warehouse: DuckDBWarehouse, cursor: duckdb.DuckDBPyConnection) -> None:
+        self._warehouse = warehouse
+        self._cur = cursor
+        self._held: dict[str, threading.Lock] = {}
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        try:
+            self._cur.execute(sql, list(params) if params else None)
+        except duckdb.Error as exc:
+            raise _wrap(exc, sql) from exc
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            return self._cur.execute(sql, list(params) if params else None).fetchall()
+        except duckdb.Error as exc:
+            raise _wrap(exc, sql) from exc
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        try:
+            result = self._cur.execute(sql, list(params) if params else None)
+            table: pa.Table = result.fetch_arrow_table()
+        except duckdb.Error as exc:
+            raise _wrap(exc, sql) from exc
+        return table
+
+    def load_arrow(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        name = f"_arrow_in_{id(data)}"
+        self._cur.register(name, data)
+        try:
+            cols = ", ".join(data.column_names)
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
+        finally:
+            self._cur.unregister(name)
+
+    def begin(self) -> None:
+        self.execute("BEGIN TRANSACTION")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        try:
+            self._cur.execute("ROLLBACK")
+        except duckdb.Error:
+            pass  # nothing open: rolling back is then a no-op
+
+    def try_lock_org(self, org_id: str) -> bool:
+        key = (self._warehouse.url, org_id)
+        with _ORG_LOCKS_GUARD:
+            lock = _ORG_LOCKS.setdefault(key, threading.Lock())
+        if not lock.acquire(blocking=False):
+            return False
+        self._held[org_id] = lock
+        return True
+
+    def unlock_org(self, org_id: str) -> None:
+        lock = self._held.pop(org_id, None)
+        if lock is not None:
+            lock.release()
+
+    def close(self) -> None:
+        for org_id in list(self._held):
+            self.unlock_org(org_id)
+        self._cur.close()
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse in one DuckDB file (or ``:memory:``)."""
+
+    dialect = "duckdb"
+
+    def __init__(self, path: str | Path, *, threads: int | None = None) -> None:
+        self.path = str(path)
+        self.url = f"duckdb://{self.path}"
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        config: dict[str, Any] = {}
+        if threads:
+            config["threads"] = threads
+        try:
+            self._con = duckdb.connect(self.path, config=config)
+        except duckdb.IOException as exc:
+            raise ConflictError(
+                f"The database file {self.path} is in use by another houselights process.",
+                hint="Stop the other process (e.g. `houselights serve`), or use PostgreSQL "
+                "(--db postgresql://…) to run several processes at once.",
+                detail=str(exc),
+            ) from exc
+        except duckdb.Error as exc:
+            raise WarehouseError(
+                f"Cannot open the database file {self.path}: {exc}",
+                hint="Check the --data-dir / --db setting and file permissions.",
+            ) from exc
+
+    def session(self) -> DuckDBSession:
+        return DuckDBSession(self, self._con.cursor())
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,139 @@
+"""PostgreSQL backend: a connection per session, COPY for bulk loads."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from typing import Any
+
+import psycopg
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from houselights.errors import WarehouseError
+from houselights.warehouse.base import Params, Row, Session, Warehouse
+from houselights.warehouse.urls import redact_url
+
+__all__ = ["PostgresSession", "PostgresWarehouse"]
+
+_PLACEHOLDER = re.compile(r"\?")
+
+
+def _translate(sql: str) -> str:
+    """DuckDB-style ``?`` placeholders to psycopg's ``%s`` (and escape literal ``%``)."""
+    return _PLACEHOLDER.sub("%s", sql.replace("%", "%%"))
+
+
+def _wrap(exc: Exception, sql: str) -> WarehouseError:
+    first_line = sql.strip().splitlines()[0][:120] if sql.strip() else ""
+    return WarehouseError(
+        f"PostgreSQL refused a statement: {str(exc).strip().splitlines()[0]}",
+        hint="Run `houselights db upgrade`; if the problem persists, report it with --debug "
+        "output.",
+        detail=first_line,
+    )
+
+
+
+
+class PostgresSession(Session):
+    """One psycopg connection (autocommit outside explicit transactions)."""
+
+    dialect = "postgres"
+
+    def __init__(self, conn: psycopg.Connection[Any]) -> None:
+        self._conn = conn
+
+    def execute(self, sql: str, params: Params = ()) -> None:
+        try:
+            self._conn.execute(_translate(sql), list(params) if params else None)
+        except psycopg.Error as exc:
+            raise _wrap(exc, sql) from exc
+
+    def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
+        try:
+            cur = self._conn.execute(_translate(sql), list(params) if params else None)
+            return [tuple(r) for r in cur.fetchall()]
+        except psycopg.Error as exc:
+            raise _wrap(exc, sql) from exc
+
+    def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
+        try:
+            cur = self._conn.execute(_translate(sql), list(params) if params else None)
+            names = [d.name for d in cur.description or []]
+            rows = cur.fetchall()
+        except psycopg.Error as exc:
+            raise _wrap(exc, sql) from exc
+        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
+
+    def load_arrow(self, table: str, data: pa.Table) -> None:
+        if data.num_rows == 0:
+            return
+        # pyarrow's C++ CSV writer quotes every string and leaves NULL unquoted, which is
+        # exactly PostgreSQL's CSV convention (empty unquoted = NULL, "" = empty string).
+        buffer = io.BytesIO()
+        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
+        cols = ", ".join(data.column_names)
+        try:
+            with self._conn.cursor() as cur, cur.copy(
+                f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)"
+            ) as copy:
+                view = buffer.getbuffer()
+                step = 1 << 20
+                for start in range(0, len(view), step):
+                    copy.write(view[start : start + step])
+        except psycopg.Error as exc:
+            raise _wrap(exc, f"COPY {table}") from exc
+
+    def begin(self) -> None:
+        self.execute("BEGIN")
+
+    def commit(self) -> None:
+        self.execute("COMMIT")
+
+    def rollback(self) -> None:
+        try:
+            self._conn.execute("ROLLBACK")
+        except psycopg.Error:
+            pass  # nothing open
+
+    @staticmethod
+    def _lock_key(org_id: str) -> int:
+        digest = hashlib.sha256(f"houselights-run:{org_id}".encode()).digest()
+        return int.from_bytes(digest[:8], "big", signed=True)
+
+    def try_lock_org(self, org_id: str) -> bool:
+        # A session-level advisory lock: held across the run's transactions, and released
+        # by the server if this process dies, so a killed worker never blocks an org.
+        return bool(self.scalar("SELECT pg_try_advisory_lock(?)", [self._lock_key(org_id)]))
+
+    def unlock_org(self, org_id: str) -> None:
+        self.execute("SELECT pg_advisory_unlock(?)", [self._lock_key(org_id)])
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class PostgresWarehouse(Warehouse):
+    """Server mode: a PostgreSQL database shared by many processes and machines."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        # Fail early with a clear message rather than at the first query.
+        self.session().close()
+
+    def session(self) -> PostgresSession:
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as exc:
+            raise WarehouseError(
+                f"Cannot connect to PostgreSQL at {redact_url(self.url)}: "
+                f"{str(exc).strip().splitlines()[0] if str(exc).strip() else exc}",
+                hint="Check that the server is running and the --db / HOUSELIGHTS_DATABASE_URL "
+                "setting is right.",
+            ) from exc
+        return PostgresSession(conn)
