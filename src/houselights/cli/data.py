@@ -1,0 +1,211 @@
+"""Data commands: upload, replay, runs, checks, quarantine and reports."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+
+from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
+from houselights.exchange.checks.rules import default_rules, volume_rule
+from houselights.exchange.run import LoadResult
+from houselights.orgs.service import get_org
+from houselights.services import exchange as svc
+
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
+SHOWN_PROBLEMS = 50
+
+runs_app = typer.Typer(help="Exchange runs: what was loaded, when, and what happened.",
+                       no_args_is_help=True)
+checks_app = typer.Typer(help="Quality checks: the rules and their results.", no_args_is_help=True)
+quarantine_app = typer.Typer(help="Rows held back by quality checks.", no_args_is_help=True)
+report_app = typer.Typer(help="Reports on published data.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the data commands to the root app."""
+    app.command("upload")(upload)
+    app.command("replay")(replay)
+    app.add_typer(runs_app, name="runs")
+    app.add_typer(checks_app, name="checks")
+    app.add_typer(quarantine_app, name="quarantine")
+    app.add_typer(report_app, name="report")
+
+
+def print_load_summary(load: LoadResult, *, title: str) -> None:
+    """The quality summary of one load, in plain words."""
+    c = load.counts
+    console.print(f"[bold]{title}[/]")
+    console.print(
+        f"  {load.rows_staged:,} rows checked: {c.inserted:,} new, {c.updated:,} changed, "
+        f"{c.unchanged:,} unchanged, {load.quarantined:,} held back in quarantine."
+    )
+    passed = sum(1 for o in load.outcomes if o.outcome == "pass")
+    console.print(f"  {passed} of {len(load.outcomes)} quality checks passed cleanly.")
+    for o in load.outcomes:
+        if o.outcome == "pass":
+            continue
+        mark = "[yellow]⚠[/]" if o.outcome == "warn" else "[red]✗[/]"
+        verb = "warned about" if o.outcome == "warn" else "held back"
+        sample = f" (e.g. {', '.join(o.sample[:3])})" if o.sample else ""
+        console.print(f"  {mark} {o.rule.name}: {verb} {o.failing_rows:,} rows — "
+                      f"{o.rule.description}{sample}")
+
+
+def upload(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The organisation the file belongs to.")],
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 BOM or Windows-1252; comma, "
+                                         "semicolon or tab) or XLSX, one row per order line.")],
+    errors_out: Annotated[Path | None, typer.Option(
+        "--errors-out", help="Write every problem row (line, reason) to this CSV file."
+    )] = None,
+) -> None:
+    """Load an upload file (the template in docs/upload-template.md) for SLUG.
+
+    Every row is either published or reported with its line number and reason; rows of an
+    order with a bad line are held back together. The whole file publishes atomically.
+    """
+    hl = get_app(ctx)
+    with hl.warehouse.connect() as s:
+        get_org(s, slug)
+    with Progress(
+        TextColumn("[bold]Loading[/] {task.description}"), BarColumn(), DownloadColumn(),
+        TransferSpeedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+    ) as bar:
+        task = bar.add_task(file.name, total=None)
+
+        def progress(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        summary = svc.upload_file(hl, slug, file, progress=progress)
+    det = summary.detected
+    console.print(
+        f"Read {summary.lines_read:,} lines from {summary.file}"
+        + (f" ({', '.join(f'{k}: {v}' for k, v in det.items())})" if det else "") + "."
+    )
+    print_load_summary(summary.load, title=f"Run {summary.run_id}")
+    _report_problems(summary.problems, errors_out, hl.settings.data_dir, summary.run_id)
+
+
+def _report_problems(
+    problems: list[dict[str, Any]], errors_out: Path | None, data_dir: Path, run_id: str
+) -> None:
+    if not problems:
+        return
+    console.print(f"[bold]{len(problems):,} rows held back:[/]")
+    for p in problems[:SHOWN_PROBLEMS]:
+        console.print(f"  {p['table_name']} {p['record_key']}: {p['reason']}", soft_wrap=True)
+    target = errors_out
+    if target is None and len(problems) > SHOWN_PROBLEMS:
+        target = data_dir / "reports" / f"{run_id}-problems.csv"
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["table", "record", "check", "reason"])
+            for p in problems:
+                writer.writerow([p["table_name"], p["record_key"], p["check_name"], p["reason"]])
+        more = len(problems) - SHOWN_PROBLEMS
+        if more > 0:
+            console.print(f"  … and {more:,} more.")
+        console.print(f"  Every problem row is listed in {target}.")
+
+
+def replay(
+    ctx: typer.Context,
+    slug: Annotated[str, typer.Argument(help="The organisation to rebuild.")],
+    source: Annotated[str | None, typer.Option(help="Only this source (upload, spektrix).")] = None,
+) -> None:
+    """Rebuild SLUG's canonical rows from the kept raw records (no box office calls).
+
+    Use after a mapping fix or a changed setting (e.g. production fields); only rows whose
+    mapping changed are republished.
+    """
+    hl = get_app(ctx)
+    result = svc.replay(hl, slug, source=source)
+    if result is None:
+        console.print("Nothing to replay.")
+        return
+    print_load_summary(result, title="Replay")
+
+
+@runs_app.command("list")
+def runs_list(
+    ctx: typer.Context, slug: str,
+    limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """SLUG's most recent runs, newest first."""
+    with get_app(ctx).warehouse.connect() as s:
+        get_org(s, slug)
+        rows = svc.list_runs(s, slug, limit=limit)
+    emit_rows(rows, fmt, title=f"Runs of {slug}", columns=[
+        "run_id", "kind", "source", "status", "started_at", "rows_published", "rows_unchanged",
+        "rows_quarantined", "message",
+    ] if fmt is OutputFormat.table else None, empty=f"{slug} has no runs yet.")
+
+
+@checks_app.command("list")
+def checks_list(fmt: FormatOpt = OutputFormat.table) -> None:
+    """Every quality check, its table and default policy."""
+    emit_rows([
+        {"check": r.name, "table": r.table, "policy": r.policy, "rule": r.description}
+        for r in [*default_rules(), volume_rule()]
+    ], fmt, title="Quality checks")
+
+
+@checks_app.command("results")
+def checks_results(
+    ctx: typer.Context, slug: str,
+    run: Annotated[str | None, typer.Option(help="Run id (default: the latest).")] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Check results of SLUG's latest run (or --run)."""
+    with get_app(ctx).warehouse.connect() as s:
+        get_org(s, slug)
+        rows = svc.check_results(s, slug, run_id=run)
+    emit_rows(rows, fmt, title=f"Check results of {slug}", columns=[
+        "check_name", "policy", "outcome", "failing_rows", "description", "sample",
+    ] if fmt is OutputFormat.table else None, empty="No check results yet.")
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    ctx: typer.Context, slug: str,
+    run: Annotated[str | None, typer.Option(help="Only this run.")] = None,
+    limit: Annotated[int, typer.Option(help="How many rows.")] = 100,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
+    """Rows of SLUG held back by checks, with the reason."""
+    with get_app(ctx).warehouse.connect() as s:
+        get_org(s, slug)
+        rows = svc.quarantined_rows(s, slug, run_id=run, limit=limit)
+    emit_rows(rows, fmt, title=f"Quarantine of {slug}", columns=[
+        "run_id", "table_name", "record_key", "check_name", "reason",
+    ] if fmt is OutputFormat.table else None, empty="Nothing in quarantine.")
+
+
+@report_app.command("events")
+def report_events(ctx: typer.Context, slug: str, fmt: FormatOpt = OutputFormat.table) -> None:
+    """The Event ID report: Event ID, Event Name, First Instance, Last Instance.
+
+    Funders' platforms (e.g. Illuminate) ask for each box office Event ID against their own
+    event records; this lists them.
+    """
+    from houselights.insights.reports import event_id_report
+
+    with get_app(ctx).warehouse.connect() as s:
+        get_org(s, slug)
+        rows = event_id_report(s, slug)
+    emit_rows(rows, fmt, title=f"Event ID report — {slug}", empty=f"{slug} has no events yet.")

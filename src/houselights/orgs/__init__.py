@@ -1,0 +1,1 @@
+"""Organisations, their box office connections (secrets encrypted) and data-sharing grants."""
