@@ -47,11 +47,11 @@ def root(
     ctx: typer.Context,
     data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Folder for the embedded database and key file "
-        "[env: HOUSELIGHTS_DATA_DIR; default ~/.houselights].", show_default=False,
+        "(env HOUSELIGHTS_DATA_DIR; default ~/.houselights).", show_default=False,
     )] = None,
     db: Annotated[str | None, typer.Option(
         "--db", help="Database URL: duckdb:///path/file.duckdb or postgresql://user@host/db "
-        "[env: HOUSELIGHTS_DATABASE_URL; default: a DuckDB file in the data directory].",
+        "(env HOUSELIGHTS_DATABASE_URL; default: a DuckDB file in the data directory).",
         show_default=False,
     )] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,

@@ -77,6 +77,8 @@ def _publish_table(
         f" WHERE l.{key[0]} IS NULL OR l.row_hash <> s.row_hash",
         [org_id],
     )
+    if session.dialect == "postgres":
+        session.execute(f"ANALYZE {changed}")
     staged = int(session.scalar(f"SELECT COUNT(*) FROM {st}") or 0)
     row = session.fetchone(
         f"SELECT COUNT(*) FILTER (WHERE is_new), COUNT(*) FILTER (WHERE NOT is_new) FROM {changed}"

@@ -138,6 +138,13 @@ class Stager:
                 "stage_rejected_orders", pa.table({"order_id": pa.array(order_ids, pa.string())})
             )
 
+    def analyze(self) -> None:
+        """Give PostgreSQL's planner statistics: temp tables are never auto-analysed, and
+        without them it plans nested loops over a million staged rows."""
+        if self.session.dialect == "postgres":
+            for table in CANONICAL_TABLES:
+                self.session.execute(f"ANALYZE {stage_name(table.name)}")
+
     def finalise(self) -> None:
         """Compute each order's ``lines_hash`` and every staged row's ``row_hash``."""
         s = self.session
@@ -147,20 +154,42 @@ class Stager:
         s.execute(
             "UPDATE stage_order_lines SET row_hash = " + _hash_expr(line_cols)
         )
-        # UPDATE … FROM an aggregate (not a correlated subquery): PostgreSQL would run a
-        # correlated subquery once per order against an unindexed temp table.
-        s.execute("UPDATE stage_orders SET lines_hash = md5('')")
-        s.execute(
-            "UPDATE stage_orders SET lines_hash = a.h FROM ("
-            " SELECT order_id, md5(string_agg(row_hash, ',' ORDER BY line_no, row_hash)) AS h"
-            " FROM stage_order_lines GROUP BY order_id) a"
-            " WHERE a.order_id = stage_orders.order_id"
+        # An order's hash covers its line set. The set hash is an order-independent sum
+        # of the lines' md5 numbers (each line's hash includes its line_no), which avoids
+        # sorting every line; orders are rebuilt with one CREATE TABLE AS rather than an
+        # UPDATE … FROM join, the fastest form on both engines (profiled: bench/publish.py).
+        order_cols = [c.name for c in staged_columns(TABLES_BY_NAME["orders"])]
+        payload = ", ".join(
+            "COALESCE(a.h, '0:0') AS lines_hash" if c == "lines_hash" else f"o.{c}"
+            for c in order_cols
         )
+        hashed = _hash_expr([
+            "COALESCE(a.h, '0:0')" if c == "lines_hash" else f"o.{c}" for c in order_cols
+        ])
+        s.execute("DROP TABLE IF EXISTS stage_orders_hashed")
+        s.execute(
+            f"CREATE TEMP TABLE stage_orders_hashed AS SELECT {payload}, o._row_id,"
+            f" {hashed} AS row_hash FROM stage_orders o LEFT JOIN ("
+            f" SELECT order_id, {_set_hash_expr(s.dialect)} AS h FROM stage_order_lines"
+            " GROUP BY order_id) a ON a.order_id = o.order_id"
+        )
+        s.execute("DROP TABLE stage_orders")
+        s.execute("ALTER TABLE stage_orders_hashed RENAME TO stage_orders")
         for table in CANONICAL_TABLES:
-            if table.name == "order_lines":
+            if table.name in ("order_lines", "orders"):
                 continue
             cols = [c.name for c in staged_columns(table)]
             s.execute(f"UPDATE {stage_name(table.name)} SET row_hash = {_hash_expr(cols)}")
+        self.analyze()
+
+
+def _set_hash_expr(dialect: str) -> str:
+    """Order-independent hash of a group's ``row_hash`` values (sum of md5 numbers)."""
+    if dialect == "duckdb":
+        number = "SUM(md5_number_lower(row_hash))"
+    else:
+        number = "SUM(CAST(CAST(CAST('x' || substr(row_hash, 1, 16) AS BIT(64)) AS BIGINT) AS NUMERIC))"
+    return f"CAST({number} AS VARCHAR) || ':' || CAST(COUNT(*) AS VARCHAR)"
 
 
 def _hash_expr(columns: list[str]) -> str:

@@ -107,6 +107,8 @@ def run_checks(
         session.execute("DROP TABLE IF EXISTS failing_rows")
         session.execute(f"CREATE TEMP TABLE failing_rows AS {sql}", params)
         n = int(session.scalar("SELECT COUNT(*) FROM failing_rows") or 0)
+        if n and session.dialect == "postgres":
+            session.execute("ANALYZE failing_rows")
         if n == 0:
             outcomes.append(CheckOutcome(rule, 0, "pass"))
             continue

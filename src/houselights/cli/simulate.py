@@ -1,0 +1,217 @@
+"""``houselights simulate``: run local box-office simulators (a thin shell over the library).
+
+Only Spektrix for now: ``houselights simulate spektrix --scale small --clients demo``.
+Bad flags raise :class:`~houselights.errors.ConfigError` (message + hint), which the main
+CLI's one error handler prints without a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from houselights.errors import ConfigError
+from houselights.sources.spektrix.simulator import (
+    VARIATIONS,
+    ClientConfig,
+    FaultConfig,
+    SetupVariations,
+    SimulatorConfig,
+    SpektrixSimulator,
+    apply_variation,
+    parse_scale,
+)
+from houselights.sources.spektrix.simulator.faults import (
+    FaultKind,
+    FaultRule,
+    parse_fault_probability,
+    parse_fault_rule,
+)
+
+__all__ = ["app", "build_config"]
+
+app = typer.Typer(
+    help="Run local simulators of box-office systems (for tests, demos and integrators).",
+    no_args_is_help=True,
+)
+console = Console(highlight=False)
+
+
+@app.callback()
+def simulate() -> None:
+    """Run local simulators of box-office systems."""
+    # A callback keeps ``spektrix`` a sub-command even while it is the only one.
+
+
+def _variations_for(names: list[str], client: str) -> SetupVariations:
+    variations = SetupVariations()
+    for raw in names:
+        target, sep, name = raw.rpartition(":")
+        if sep and target != client:
+            continue  # "client:variation" applies to that client only
+        variations = apply_variation(variations, name)
+    return variations
+
+
+def build_config(
+    *, port: int, host: str, seed: int, scale: str, clients: str, latency_ms: float,
+    rate_limit: float | None, variation: list[str], fault: list[str], fault_rate: list[str],
+    fault_seed: int, slow_ms: float, hang_seconds: float, clock_offset: float,
+    skew_window: float, repeat_pages_over_days: int | None, start: str | None,
+) -> SimulatorConfig:
+    """Turn CLI flags into a :class:`SimulatorConfig`, raising ConfigError on bad values."""
+    if not 0 <= port <= 65_535:
+        raise ConfigError(f"--port {port} is not a TCP port", hint="use 1-65535, or 0 for any")
+    names = [n.strip() for n in clients.split(",") if n.strip()]
+    if not names:
+        raise ConfigError("--clients is empty", hint="e.g. --clients demo,northgate")
+    known = set(names)
+    for raw in variation:
+        target, sep, name = raw.rpartition(":")
+        if sep and target not in known:
+            raise ConfigError(f"--variation {raw!r} names an unknown client {target!r}",
+                              hint="clients are: " + ", ".join(names))
+        if name not in VARIATIONS:
+            raise ConfigError(f"unknown --variation {name!r}",
+                              hint="choose from: " + ", ".join(VARIATIONS))
+    scale_config = parse_scale(scale)
+    start_at = ClientConfig().start
+    if start:
+        try:
+            start_at = datetime.fromisoformat(start)
+        except ValueError:
+            raise ConfigError(f"--start {start!r} is not an ISO date",
+                              hint="e.g. --start 2025-03-03T09:00") from None
+        if start_at.tzinfo is None:
+            start_at = start_at.replace(tzinfo=UTC)
+    client_configs = tuple(
+        ClientConfig(
+            name=name, seed=seed + i, scale=scale_config,
+            variations=_variations_for(variation, name), start=start_at,
+        )
+        for i, name in enumerate(names)
+    )
+    rules: list[FaultRule] = []
+    probabilities: dict[FaultKind, float] = {}
+    try:
+        rules = [parse_fault_rule(text) for text in fault]
+        for text in fault_rate:
+            kind, probability = parse_fault_probability(text)
+            probabilities[kind] = probability
+    except ValueError as error:
+        raise ConfigError(
+            f"bad fault flag: {error}",
+            hint="--fault KIND@ROUTE=N,N (e.g. 503@orders/{id}=3,7); "
+                 "--fault-rate KIND=P (e.g. 5xx=0.05)",
+        ) from None
+    faults = FaultConfig(
+        probabilities=probabilities, rules=tuple(rules), seed=fault_seed, slow_ms=slow_ms,
+        timeout_seconds=hang_seconds, clock_offset_seconds=clock_offset,
+    )
+    if skew_window <= 0:
+        raise ConfigError("--skew-window must be positive", hint="the default is 900 seconds")
+    return SimulatorConfig(
+        clients=client_configs, host=host, port=port, latency_ms=latency_ms,
+        rate_limit=rate_limit, max_clock_skew_seconds=skew_window,
+        repeat_pages_over_days=repeat_pages_over_days, faults=faults,
+    )
+
+
+@app.command("spektrix")
+def spektrix(
+    port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one.")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="Seed of the synthetic data (client i uses seed+i).")]
+    = 1,
+    scale: Annotated[str, typer.Option(
+        help="Tickets per client: tiny, small, medium, large (1M) or a number like 250k.")]
+    = "small",
+    clients: Annotated[str, typer.Option(help="Comma-separated client names.")] = "demo",
+    latency_ms: Annotated[float, typer.Option(help="Added latency on every API answer.")] = 0.0,
+    rate_limit: Annotated[float | None, typer.Option(
+        help="Requests per second per API login; over it answers 429 + Retry-After.")] = None,
+    variation: Annotated[list[str] | None, typer.Option(
+        help="Setup variation, repeatable, optionally CLIENT:NAME. One of: "
+             + ", ".join(VARIATIONS))] = None,
+    fault: Annotated[list[str] | None, typer.Option(
+        help="Scripted fault KIND@ROUTE=N,N, e.g. 503@orders/{id}=3,7 (repeatable).")] = None,
+    fault_rate: Annotated[list[str] | None, typer.Option(
+        help="Random fault KIND=P, kinds: 429, 5xx, slow, timeout, truncated, html403, skew.")]
+    = None,
+    fault_seed: Annotated[int, typer.Option(help="Seed of the random faults.")] = 0,
+    slow_ms: Annotated[float, typer.Option(help="Delay of a 'slow' fault.")] = 1500.0,
+    hang_seconds: Annotated[float, typer.Option(help="How long a 'timeout' fault hangs.")]
+    = 120.0,
+    clock_offset: Annotated[float, typer.Option(
+        help="Shift the server clock by this many seconds (clock-skew rejection).")] = 0.0,
+    skew_window: Annotated[float, typer.Option(
+        help="Allowed Date-header skew in seconds (real value unknown; default inferred).")]
+    = 900.0,
+    repeat_pages_over_days: Annotated[int | None, typer.Option(
+        help="Turn on the orders?DateFrom&DateTo repeated-page quirk for longer windows.")]
+    = None,
+    start: Annotated[str | None, typer.Option(help="Simulated 'now' (ISO date-time, UTC).")]
+    = None,
+    credentials_out: Annotated[Path | None, typer.Option(
+        help="Also write the credentials JSON to this file.")] = None,
+    no_serve: Annotated[bool, typer.Option(
+        "--no-serve", help="Generate, print the credentials and exit (checks a configuration).")]
+    = False,
+) -> None:
+    """Serve simulated Spektrix systems at http://HOST:PORT/{client}/api/v3/…"""
+    config = build_config(
+        port=port, host=host, seed=seed, scale=scale, clients=clients, latency_ms=latency_ms,
+        rate_limit=rate_limit, variation=variation or [], fault=fault or [],
+        fault_rate=fault_rate or [], fault_seed=fault_seed, slow_ms=slow_ms,
+        hang_seconds=hang_seconds, clock_offset=clock_offset, skew_window=skew_window,
+        repeat_pages_over_days=repeat_pages_over_days, start=start,
+    )
+    began = time.perf_counter()
+    with console.status(f"Generating {len(config.clients)} client system(s) "
+                        f"({config.clients[0].scale.tickets:,} tickets each)…"):
+        simulator = SpektrixSimulator(config)
+    console.print(f"[green]Generated[/] in {time.perf_counter() - began:.1f} s.")
+    if no_serve:
+        # Nothing listens: show what would be served, on the requested port.
+        simulator.port = port
+        _show(simulator, credentials_out)
+        return
+    simulator.start()
+    try:
+        _show(simulator, credentials_out)
+        console.print(f"Simulator-only admin: {simulator.root_url}/_simulator/clients "
+                      "(clock, partner access, faults: see docs/simulator-spektrix.md)")
+        console.print("[dim]Press Ctrl-C to stop.[/]")
+        simulator.serve_forever()
+    except KeyboardInterrupt:
+        console.print("Stopped.")
+    finally:
+        simulator.stop()
+
+
+def _show(simulator: SpektrixSimulator, credentials_out: Path | None) -> None:
+    creds = simulator.credentials()
+    table = Table(title="Simulated Spektrix systems", show_lines=True)
+    for column in ("client", "organisation", "base_url", "api_login", "api_key",
+                   "report_user", "report_password"):
+        table.add_column(column, overflow="fold")
+    for c in creds["clients"]:
+        table.add_row(c["client"], c["organisation"], c["base_url"], c["api_login"],
+                      c["api_key"], c["report_user"], c["report_password"])
+    console.print(table)
+    if credentials_out is not None:
+        try:
+            credentials_out.write_text(json.dumps(creds, indent=2) + "\n", encoding="utf-8")
+        except OSError as error:
+            raise ConfigError(f"cannot write {credentials_out}: {error.strerror}",
+                              hint="choose a writable --credentials-out path") from None
+        console.print(f"Credentials written to [bold]{credentials_out}[/].")
+
+

@@ -1,0 +1,49 @@
+"""A local Spektrix API v3 lookalike for tests, demos and integrators.
+
+Same URLs, signing, payload shapes, paging and quirks as far as public facts go
+(``specs/spektrix.md``); where real behaviour is unknown the choice is labelled
+*invented* here and in ``README.md`` beside this file.
+
+Start it from Python::
+
+    from houselights.sources.spektrix.simulator import SpektrixSimulator, SimulatorConfig
+
+    with SpektrixSimulator(SimulatorConfig()).running() as sim:
+        print(sim.credentials())
+
+or from the shell with ``houselights simulate spektrix``.
+"""
+
+from __future__ import annotations
+
+from .config import (
+    SCALE_PRESETS,
+    VARIATIONS,
+    ClientConfig,
+    ScaleConfig,
+    SetupVariations,
+    SimulatorConfig,
+    apply_variation,
+    parse_scale,
+)
+from .data import ClientDataset, SpektrixTruth
+from .faults import FaultConfig, FaultController, FaultKind, FaultRule
+from .runtime import SpektrixSimulator
+
+__all__ = [
+    "SCALE_PRESETS",
+    "VARIATIONS",
+    "ClientConfig",
+    "ClientDataset",
+    "FaultConfig",
+    "FaultController",
+    "FaultKind",
+    "FaultRule",
+    "ScaleConfig",
+    "SetupVariations",
+    "SimulatorConfig",
+    "SpektrixSimulator",
+    "SpektrixTruth",
+    "apply_variation",
+    "parse_scale",
+]
