@@ -58,9 +58,10 @@ def org_list(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
 @org_app.command("show")
 def org_show(ctx: typer.Context, slug: str, fmt: FormatOpt = OutputFormat.table) -> None:
     """Show an organisation, its connections (secrets redacted) and grants."""
-    with get_app(ctx).warehouse.connect() as s:
+    hl = get_app(ctx)
+    with hl.warehouse.connect() as s:
         org = service.get_org(s, slug)
-        conns = service.list_connections(s, slug)
+        conns = service.list_connections(s, slug, hl.vault)
         grants = service.list_grants(s, slug)
         counts = {
             t: int(s.scalar(f"SELECT COUNT(*) FROM {t} WHERE org_id = ?", [slug]) or 0)

@@ -206,14 +206,16 @@ def connection_secrets(
     return vault.decrypt(str(token))
 
 
-def list_connections(session: Session, org_id: str) -> list[Connection]:
-    """The organisation's connections."""
+def list_connections(
+    session: Session, org_id: str, vault: SecretVault | None = None
+) -> list[Connection]:
+    """The organisation's connections (with a vault, the names of their secrets)."""
     rows = session.fetchall(
         "SELECT org_id, source, settings, secrets, status, status_reason, updated_at"
         " FROM connections WHERE org_id = ? ORDER BY source",
         [org_id],
     )
-    return [_connection(r, None) for r in rows]
+    return [_connection(r, vault) for r in rows]
 
 
 def set_connection_status(

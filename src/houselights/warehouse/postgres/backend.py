@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from typing import Any
@@ -99,18 +98,19 @@ class PostgresSession(Session):
         except psycopg.Error:
             pass  # nothing open
 
-    @staticmethod
-    def _lock_key(org_id: str) -> int:
-        digest = hashlib.sha256(f"houselights-run:{org_id}".encode()).digest()
-        return int.from_bytes(digest[:8], "big", signed=True)
+    # Advisory locks are per server, so the key names the database and schema too:
+    # two warehouses on one server never block each other.
+    _LOCK_KEY = (
+        "hashtextextended(current_database() || '/' || current_schema() || '/run/' || ?, 0)"
+    )
 
     def try_lock_org(self, org_id: str) -> bool:
         # A session-level advisory lock: held across the run's transactions, and released
         # by the server if this process dies, so a killed worker never blocks an org.
-        return bool(self.scalar("SELECT pg_try_advisory_lock(?)", [self._lock_key(org_id)]))
+        return bool(self.scalar(f"SELECT pg_try_advisory_lock({self._LOCK_KEY})", [org_id]))
 
     def unlock_org(self, org_id: str) -> None:
-        self.execute("SELECT pg_advisory_unlock(?)", [self._lock_key(org_id)])
+        self.execute(f"SELECT pg_advisory_unlock({self._LOCK_KEY})", [org_id])
 
     def close(self) -> None:
         self._conn.close()
