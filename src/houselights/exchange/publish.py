@@ -21,6 +21,8 @@ from houselights.warehouse.base import Session
 
 __all__ = ["PublishCounts", "publish_staged"]
 
+ANALYZE_AFTER_ROWS = 20_000
+
 
 @dataclass
 class PublishCounts:
@@ -60,6 +62,12 @@ def publish_staged(session: Session, *, org_id: str, source: str, load_id: str) 
             continue
         counts[table.name] = _publish_table(session, table, org_id, source, load_id)
     counts["order_lines"] = _publish_lines(session, org_id, source, load_id)
+    if session.dialect == "postgres":
+        # A large load changes the live tables' shape faster than autovacuum notices;
+        # stale statistics make the planner choose nested loops in the next run's checks.
+        for name, (inserted, updated, _) in counts.items():
+            if inserted + updated >= ANALYZE_AFTER_ROWS:
+                session.execute(f"ANALYZE {name}")
     return PublishCounts(counts)
 
 
