@@ -49,42 +49,52 @@ def make_batch(n_lines: int, seed: int = 7):  # type: ignore[no-untyped-def]
     price = rng.choice([0, 8.5, 12, 15, 22.5, 30], n_lines).round(2)
     inst_of_line = rng.integers(0, n_instances, n_lines)
     b = Batch(records_in=n_lines)
-    b.tables["venues"] = pa.table({"venue_id": ids("v", np.arange(n_venues)),
-                                   "name": ids("Venue ", np.arange(n_venues))})
-    b.tables["events"] = pa.table({"event_id": ids("e", np.arange(n_events)),
-                                   "name": ids("Event ", np.arange(n_events))})
-    b.tables["instances"] = pa.table({
-        "instance_id": ids("i", np.arange(n_instances)),
-        "event_id": ids("e", np.arange(n_instances) % n_events),
-        "venue_id": ids("v", np.arange(n_instances) % n_venues),
-        "starts_at": pa.array(base + np.arange(n_instances).astype("timedelta64[h]") * 6),
-        "capacity": pa.array(np.full(n_instances, 2_000), pa.int32()),
-        "cancelled": pa.array(np.zeros(n_instances, bool)),
-        "is_supplementary": pa.array(np.zeros(n_instances, bool)),
-    })
-    b.tables["customers"] = pa.table({
-        "customer_id": ids("c", np.arange(n_customers)),
-        "postcode": pa.array(["M1 1AA"] * n_customers),
-    })
-    b.tables["orders"] = pa.table({
-        "order_id": ids("o", present_orders),
-        "customer_id": ids("c", present_orders % n_customers),
-        "created_at": pa.array(base - (present_orders % 90).astype("timedelta64[D]")),
-        "channel": pa.array(np.array(["online", "box_office", "phone"])[present_orders % 3]),
-    })
-    b.tables["order_lines"] = pa.table({
-        "order_id": ids("o", order_of_line),
-        "line_no": pa.array(line_no.astype(np.int32)),
-        "kind": pa.array(["ticket"] * n_lines),
-        "instance_id": ids("i", inst_of_line),
-        "event_id": ids("e", inst_of_line % n_events),
-        "ticket_type": pa.array(np.array(["Standard", "Concession", "Comp"])[line_no % 3]),
-        "is_concession": pa.array(line_no % 3 == 1),
-        "is_comp": pa.array(price == 0),
-        "face_value": pa.array(price + 2).cast(pa.decimal128(14, 2)),
-        "price_paid": pa.array(price).cast(pa.decimal128(14, 2)),
-        "status": pa.array(["issued"] * n_lines),
-    })
+    b.tables["venues"] = pa.table(
+        {"venue_id": ids("v", np.arange(n_venues)), "name": ids("Venue ", np.arange(n_venues))}
+    )
+    b.tables["events"] = pa.table(
+        {"event_id": ids("e", np.arange(n_events)), "name": ids("Event ", np.arange(n_events))}
+    )
+    b.tables["instances"] = pa.table(
+        {
+            "instance_id": ids("i", np.arange(n_instances)),
+            "event_id": ids("e", np.arange(n_instances) % n_events),
+            "venue_id": ids("v", np.arange(n_instances) % n_venues),
+            "starts_at": pa.array(base + np.arange(n_instances).astype("timedelta64[h]") * 6),
+            "capacity": pa.array(np.full(n_instances, 2_000), pa.int32()),
+            "cancelled": pa.array(np.zeros(n_instances, bool)),
+            "is_supplementary": pa.array(np.zeros(n_instances, bool)),
+        }
+    )
+    b.tables["customers"] = pa.table(
+        {
+            "customer_id": ids("c", np.arange(n_customers)),
+            "postcode": pa.array(["M1 1AA"] * n_customers),
+        }
+    )
+    b.tables["orders"] = pa.table(
+        {
+            "order_id": ids("o", present_orders),
+            "customer_id": ids("c", present_orders % n_customers),
+            "created_at": pa.array(base - (present_orders % 90).astype("timedelta64[D]")),
+            "channel": pa.array(np.array(["online", "box_office", "phone"])[present_orders % 3]),
+        }
+    )
+    b.tables["order_lines"] = pa.table(
+        {
+            "order_id": ids("o", order_of_line),
+            "line_no": pa.array(line_no.astype(np.int32)),
+            "kind": pa.array(["ticket"] * n_lines),
+            "instance_id": ids("i", inst_of_line),
+            "event_id": ids("e", inst_of_line % n_events),
+            "ticket_type": pa.array(np.array(["Standard", "Concession", "Comp"])[line_no % 3]),
+            "is_concession": pa.array(line_no % 3 == 1),
+            "is_comp": pa.array(price == 0),
+            "face_value": pa.array(price + 2).cast(pa.decimal128(14, 2)),
+            "price_paid": pa.array(price).cast(pa.decimal128(14, 2)),
+            "status": pa.array(["issued"] * n_lines),
+        }
+    )
     return b
 
 
@@ -126,7 +136,9 @@ def run_one(backend: str, n_lines: int) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--backends", default="duckdb,postgres")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -134,17 +146,27 @@ def main() -> None:
     if args.child:
         print(json.dumps(run_one(args.child, args.lines)))
         return
-    print(f"houselights publish benchmark — {args.lines:,} order lines, {datetime.now():%Y-%m-%d %H:%M}")
-    print(f"{'backend':<10} {'publish s':>10} {'lines/s':>12} {'again s':>9} {'lines/s':>12} {'peak MB':>9}")
+    print(
+        f"houselights publish benchmark — {args.lines:,} order lines, "
+        f"{datetime.now():%Y-%m-%d %H:%M}"
+    )
+    print(
+        f"{'backend':<10} {'publish s':>10} {'lines/s':>12} {'again s':>9} "
+        f"{'lines/s':>12} {'peak MB':>9}"
+    )
     for backend in args.backends.split(","):
         out = subprocess.run(
             [sys.executable, __file__, "--lines", str(args.lines), "--child", backend],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         first, again = r["first publish_s"], r["same batch again_s"]
-        print(f"{backend:<10} {first:>10.2f} {args.lines / first:>12,.0f} {again:>9.2f} "
-              f"{args.lines / again:>12,.0f} {r['peak_mb']:>9.0f}")
+        print(
+            f"{backend:<10} {first:>10.2f} {args.lines / first:>12,.0f} {again:>9.2f} "
+            f"{args.lines / again:>12,.0f} {r['peak_mb']:>9.0f}"
+        )
 
 
 if __name__ == "__main__":

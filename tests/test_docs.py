@@ -23,15 +23,17 @@ def _commands(cmd: click.Command, path: str) -> list[str]:
 
 def test_every_command_is_in_the_cli_reference() -> None:
     reference = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
-    missing = [c for c in _commands(typer.main.get_command(app), "houselights")
-               if f"## `{c}`" not in reference]
+    missing = [
+        c
+        for c in _commands(typer.main.get_command(app), "houselights")
+        if f"## `{c}`" not in reference
+    ]
     assert missing == [], f"run scripts/gen_cli_docs.py; undocumented: {missing}"
 
 
 def test_every_setting_is_documented() -> None:
     text = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
-    missing = [name for name in Settings.model_fields
-               if f"HOUSELIGHTS_{name.upper()}" not in text]
+    missing = [name for name in Settings.model_fields if f"HOUSELIGHTS_{name.upper()}" not in text]
     assert missing == []
 
 

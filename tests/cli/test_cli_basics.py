@@ -18,8 +18,16 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 
 def test_org_lifecycle(hl_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = run(capsys, "org", "add", "riverside-arts", "--name", "Riverside Arts Centre",
-                       "--region", "North West")
+    code, out, _ = run(
+        capsys,
+        "org",
+        "add",
+        "riverside-arts",
+        "--name",
+        "Riverside Arts Centre",
+        "--region",
+        "North West",
+    )
     assert code == 0 and "Added organisation" in out
     code, out, _ = run(capsys, "org", "list", "--format", "json")
     assert code == 0 and json.loads(out)[0]["slug"] == "riverside-arts"
@@ -68,11 +76,19 @@ def test_secrets_never_in_output_or_debug_logs(
     hl = Houselights()
     with hl.warehouse.connect() as s:
         service.add_org(s, "riverside-arts", "Riverside")
-        service.set_connection(s, hl.vault, "riverside-arts", "spektrix", {"client": "x"},
-                               {"api_key": secret, "report_password": "hunter2-pass"})
+        service.set_connection(
+            s,
+            hl.vault,
+            "riverside-arts",
+            "spektrix",
+            {"client": "x"},
+            {"api_key": secret, "report_password": "hunter2-pass"},
+        )
     hl.close()
-    for args in (("--debug", "org", "show", "riverside-arts"),
-                 ("--debug", "org", "show", "riverside-arts", "--format", "json")):
+    for args in (
+        ("--debug", "org", "show", "riverside-arts"),
+        ("--debug", "org", "show", "riverside-arts", "--format", "json"),
+    ):
         code, out, err = run(capsys, *args)
         assert code == 0
         for text in (out, err, caplog.text):

@@ -27,8 +27,11 @@ def test_publishes_rows_with_lineage(warehouse: Warehouse) -> None:
         assert s.scalar("SELECT COUNT(*) FROM order_lines WHERE org_id = 'acme'") == 6
         load_ids = {r[0] for r in s.fetchall("SELECT DISTINCT load_id FROM order_lines")}
         assert load_ids == {result.load_id}
-        run = s.fetchone("SELECT r.status, r.rows_published FROM loads l JOIN runs r"
-                         " ON r.run_id = l.run_id WHERE l.load_id = ?", [result.load_id])
+        run = s.fetchone(
+            "SELECT r.status, r.rows_published FROM loads l JOIN runs r"
+            " ON r.run_id = l.run_id WHERE l.load_id = ?",
+            [result.load_id],
+        )
         assert run == ("published", result.counts.inserted)
         assert s.scalar("SELECT COUNT(*) FROM raw_records WHERE org_id = 'acme'") == 3
     assert result.counts.by_table["order_lines"] == (6, 0, 0)
@@ -49,13 +52,24 @@ def test_same_batch_twice_leaves_identical_tables(warehouse: Warehouse) -> None:
 def test_changed_order_replaces_its_line_set(warehouse: Warehouse) -> None:
     publish(warehouse, orders_batch(n_orders=2, lines_per_order=3))
     batch = Batch()
-    batch.add("orders", [{"order_id": "o0", "customer_id": "c0",
-                          "created_at": "2025-04-21T19:30:00", "channel": "online"}])
+    batch.add(
+        "orders",
+        [
+            {
+                "order_id": "o0",
+                "customer_id": "c0",
+                "created_at": "2025-04-21T19:30:00",
+                "channel": "online",
+            }
+        ],
+    )
     batch.add("order_lines", [line("o0", 1), line("o0", 2, status="returned")])
     result = publish(warehouse, batch)
     with warehouse.connect() as s:
-        rows = s.fetchall("SELECT line_no, status, load_id FROM order_lines"
-                          " WHERE org_id = 'acme' AND order_id = 'o0' ORDER BY line_no")
+        rows = s.fetchall(
+            "SELECT line_no, status, load_id FROM order_lines"
+            " WHERE org_id = 'acme' AND order_id = 'o0' ORDER BY line_no"
+        )
         untouched = s.fetchall("SELECT DISTINCT load_id FROM order_lines WHERE order_id = 'o1'")
     assert [(r[0], r[1]) for r in rows] == [(1, "issued"), (2, "returned")]
     assert {r[2] for r in rows} == {result.load_id}
@@ -65,21 +79,38 @@ def test_changed_order_replaces_its_line_set(warehouse: Warehouse) -> None:
 
 def test_fail_run_check_rolls_back_everything(warehouse: Warehouse) -> None:
     batch = orders_batch()
-    batch.add("orders", [{"order_id": "o1", "customer_id": "c1",
-                          "created_at": "2025-04-21T19:30:00", "channel": "online"}])
+    batch.add(
+        "orders",
+        [
+            {
+                "order_id": "o1",
+                "customer_id": "c1",
+                "created_at": "2025-04-21T19:30:00",
+                "channel": "online",
+            }
+        ],
+    )
     batch.cursors.append(StreamCursor("orders", "2025-05-01"))
     with pytest.raises(ChecksFailedError) as info:
         publish(warehouse, batch)
     assert "orders.key_unique" in info.value.message
     with warehouse.connect() as s:
-        for table in ("orders", "order_lines", "customers", "events", "raw_records",
-                      "quarantine", "loads"):
+        for table in (
+            "orders",
+            "order_lines",
+            "customers",
+            "events",
+            "raw_records",
+            "quarantine",
+            "loads",
+        ):
             assert s.scalar(f"SELECT COUNT(*) FROM {table}") == 0, table
         assert get_state(s, "acme", "test", "orders") is None
         status, message = s.fetchone("SELECT status, message FROM runs")  # type: ignore[misc]
         assert status == "failed" and "orders.key_unique" in message
-        outcome = s.fetchone("SELECT outcome, failing_rows FROM check_results"
-                             " WHERE check_name = 'orders.key_unique'")
+        outcome = s.fetchone(
+            "SELECT outcome, failing_rows FROM check_results WHERE check_name = 'orders.key_unique'"
+        )
         assert outcome == ("fail", 2)
 
 
@@ -88,7 +119,10 @@ def test_bad_line_quarantines_whole_order(warehouse: Warehouse) -> None:
     batch.tables["order_lines"][1]["price_paid"] = Decimal("-4.00")  # type: ignore[index]
     result = publish(warehouse, batch)
     with warehouse.connect() as s:
-        assert s.fetchall("SELECT DISTINCT order_id FROM order_lines ORDER BY 1") == [("o1",), ("o2",)]
+        assert s.fetchall("SELECT DISTINCT order_id FROM order_lines ORDER BY 1") == [
+            ("o1",),
+            ("o2",),
+        ]
         assert s.scalar("SELECT COUNT(*) FROM orders WHERE order_id = 'o0'") == 0
         q = s.fetchall("SELECT table_name, record_key, check_name FROM quarantine ORDER BY 1, 2")
     assert ("order_lines", "o0/2", "order_lines.price_paid_range") in q
@@ -99,13 +133,24 @@ def test_bad_line_quarantines_whole_order(warehouse: Warehouse) -> None:
 
 def test_rejected_rows_from_reader_hold_back_their_order(warehouse: Warehouse) -> None:
     batch = orders_batch()
-    batch.rejected.append(RejectedRow("order_lines", "line 7", "Order date '31/02/2025' is not a "
-                                      "date", {"Order ID": "o2"}, order_id="o2"))
+    batch.rejected.append(
+        RejectedRow(
+            "order_lines",
+            "line 7",
+            "Order date '31/02/2025' is not a date",
+            {"Order ID": "o2"},
+            order_id="o2",
+        )
+    )
     publish(warehouse, batch)
     with warehouse.connect() as s:
         assert s.scalar("SELECT COUNT(*) FROM orders WHERE order_id = 'o2'") == 0
-        reasons = dict(s.fetchall("SELECT record_key, reason FROM quarantine"
-                                  " WHERE table_name IN ('order_lines', 'orders')"))
+        reasons = dict(
+            s.fetchall(
+                "SELECT record_key, reason FROM quarantine"
+                " WHERE table_name IN ('order_lines', 'orders')"
+            )
+        )
     assert "31/02/2025" in reasons["line 7"]
     assert "another line of this order" in reasons["o2"]
 
@@ -122,7 +167,8 @@ def test_relationship_to_live_rows_and_missing_instance(warehouse: Warehouse) ->
         assert s.scalar("SELECT COUNT(*) FROM order_lines WHERE order_id = 'o9'") == 2
         assert s.scalar("SELECT COUNT(*) FROM order_lines WHERE order_id = 'o8'") == 0
         assert s.fetchone("SELECT check_name FROM quarantine WHERE record_key = 'o8/1'") == (
-            "order_lines.instance_exists",)
+            "order_lines.instance_exists",
+        )
 
 
 def test_oversell_is_a_warning(warehouse: Warehouse) -> None:
@@ -135,8 +181,11 @@ def test_oversell_is_a_warning(warehouse: Warehouse) -> None:
 
 def test_policy_override_turns_warning_into_failure(warehouse: Warehouse) -> None:
     with pytest.raises(ChecksFailedError):
-        publish(warehouse, orders_batch(capacity=5),
-                policy_overrides={"order_lines.oversell": "fail_run"})
+        publish(
+            warehouse,
+            orders_batch(capacity=5),
+            policy_overrides={"order_lines.oversell": "fail_run"},
+        )
 
 
 def test_volume_anomaly_warns_against_recent_loads(warehouse: Warehouse) -> None:
@@ -178,12 +227,14 @@ def test_interrupted_run_is_marked_failed_by_the_next(warehouse: Warehouse) -> N
     run.start()
     # Simulate a process that died: its connection goes away, the run row stays "running".
     session = run.session
-    run._session = None  # noqa: SLF001 - the process is "gone"
+    run._session = None
     session.close()
     publish(warehouse, orders_batch())
     with warehouse.connect() as s:
-        status, message = s.fetchone("SELECT status, message FROM runs WHERE run_id = ?",  # type: ignore[misc]
-                                     [run.run_id])
+        status, message = s.fetchone(
+            "SELECT status, message FROM runs WHERE run_id = ?",  # type: ignore[misc]
+            [run.run_id],
+        )
     assert status == "failed" and "Interrupted" in message
 
 

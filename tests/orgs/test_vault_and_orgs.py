@@ -48,12 +48,14 @@ def test_connections_store_secrets_encrypted(warehouse: Warehouse, tmp_path: Pat
     vault = SecretVault.from_settings("", tmp_path)
     with warehouse.connect() as s:
         service.add_org(s, "riverside", "Riverside Arts")
-        conn = service.set_connection(s, vault, "riverside", "spektrix",
-                                      {"client": "riverside"}, {"api_key": "TOPSECRETKEY"})
+        conn = service.set_connection(
+            s, vault, "riverside", "spektrix", {"client": "riverside"}, {"api_key": "TOPSECRETKEY"}
+        )
         stored = s.scalar("SELECT secrets FROM connections WHERE org_id = 'riverside'")
         assert "TOPSECRETKEY" not in stored
         assert service.connection_secrets(s, vault, "riverside", "spektrix") == {
-            "api_key": "TOPSECRETKEY"}
+            "api_key": "TOPSECRETKEY"
+        }
         shown = service.get_connection(s, "riverside", "spektrix", vault).redacted()
     assert shown["secrets"] == {"api_key": REDACTED}
     assert "TOPSECRETKEY" not in repr(shown) and "TOPSECRETKEY" not in repr(conn)
@@ -81,6 +83,8 @@ def test_grants_recorded_and_revoked(warehouse: Warehouse) -> None:
         service.revoke_access(s, "a-org", "arts-council", by="carol")
         assert service.granted_orgs(s, "arts-council") == ["b-org"]
         grants = service.list_grants(s, "a-org")
-        assert len(grants) == 1 and grants[0].revoked_by == "carol" and grants[0].granted_by == "alice"
+        assert (
+            len(grants) == 1 and grants[0].revoked_by == "carol" and grants[0].granted_by == "alice"
+        )
         with pytest.raises(NotFoundError):
             service.revoke_access(s, "a-org", "arts-council", by="carol")

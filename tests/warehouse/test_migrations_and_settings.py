@@ -19,9 +19,14 @@ def test_every_table_exists_and_upgrade_is_idempotent(warehouse: Warehouse) -> N
     with warehouse.connect() as s:
         assert applied_versions(s) == {m.version for m in MIGRATIONS}
         for table in (*CANONICAL_TABLES, *META_TABLES):
-            cols = [r[0] for r in s.fetchall(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
-                " AND table_schema = current_schema() ORDER BY ordinal_position", [table.name])]
+            cols = [
+                r[0]
+                for r in s.fetchall(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = ?"
+                    " AND table_schema = current_schema() ORDER BY ordinal_position",
+                    [table.name],
+                )
+            ]
             assert cols == list(table.column_names), table.name
 
 

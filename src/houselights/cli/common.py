@@ -9,7 +9,7 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 import typer
@@ -24,7 +24,7 @@ console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     """How a command prints rows."""
 
     table = "table"
@@ -68,8 +68,12 @@ def _cell(value: Any) -> str:
 
 
 def emit_rows(
-    rows: Sequence[dict[str, Any]], fmt: OutputFormat, *, title: str | None = None,
-    columns: Sequence[str] | None = None, empty: str = "Nothing to show.",
+    rows: Sequence[dict[str, Any]],
+    fmt: OutputFormat,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+    empty: str = "Nothing to show.",
 ) -> None:
     """Print ``rows`` as a rich table, CSV or JSON on standard output."""
     cols = list(columns or (rows[0].keys() if rows else []))

@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
+from houselights.errors import InputError
 from houselights.exchange.checks.rules import default_rules, volume_rule
 from houselights.exchange.run import LoadResult
 from houselights.orgs.service import get_org
@@ -25,8 +26,9 @@ from houselights.services import exchange as svc
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 SHOWN_PROBLEMS = 50
 
-runs_app = typer.Typer(help="Exchange runs: what was loaded, when, and what happened.",
-                       no_args_is_help=True)
+runs_app = typer.Typer(
+    help="Exchange runs: what was loaded, when, and what happened.", no_args_is_help=True
+)
 checks_app = typer.Typer(help="Quality checks: the rules and their results.", no_args_is_help=True)
 quarantine_app = typer.Typer(help="Rows held back by quality checks.", no_args_is_help=True)
 report_app = typer.Typer(help="Reports on published data.", no_args_is_help=True)
@@ -35,6 +37,7 @@ report_app = typer.Typer(help="Reports on published data.", no_args_is_help=True
 def register(app: typer.Typer) -> None:
     """Add the data commands to the root app."""
     app.command("upload")(upload)
+    app.command("upload-template")(upload_template)
     app.command("replay")(replay)
     app.add_typer(runs_app, name="runs")
     app.add_typer(checks_app, name="checks")
@@ -58,18 +61,27 @@ def print_load_summary(load: LoadResult, *, title: str) -> None:
         mark = "[yellow]⚠[/]" if o.outcome == "warn" else "[red]✗[/]"
         verb = "warned about" if o.outcome == "warn" else "held back"
         sample = f" (e.g. {', '.join(o.sample[:3])})" if o.sample else ""
-        console.print(f"  {mark} {o.rule.name}: {verb} {o.failing_rows:,} rows — "
-                      f"{o.rule.description}{sample}")
+        console.print(
+            f"  {mark} {o.rule.name}: {verb} {o.failing_rows:,} rows — {o.rule.description}{sample}"
+        )
 
 
 def upload(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The organisation the file belongs to.")],
-    file: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 BOM or Windows-1252; comma, "
-                                         "semicolon or tab) or XLSX, one row per order line.")],
-    errors_out: Annotated[Path | None, typer.Option(
-        "--errors-out", help="Write every problem row (line, reason) to this CSV file."
-    )] = None,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV (UTF-8, UTF-8 BOM or Windows-1252; comma, "
+            "semicolon or tab) or XLSX, one row per order line."
+        ),
+    ],
+    errors_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--errors-out", help="Write every problem row (line, reason) to this CSV file."
+        ),
+    ] = None,
 ) -> None:
     """Load an upload file (the template in docs/upload-template.md) for SLUG.
 
@@ -80,8 +92,13 @@ def upload(
     with hl.warehouse.connect() as s:
         get_org(s, slug)
     with Progress(
-        TextColumn("[bold]Loading[/] {task.description}"), BarColumn(), DownloadColumn(),
-        TransferSpeedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
+        TextColumn("[bold]Loading[/] {task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         task = bar.add_task(file.name, total=None)
 
@@ -92,7 +109,8 @@ def upload(
     det = summary.detected
     console.print(
         f"Read {summary.lines_read:,} lines from {summary.file}"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in det.items())})" if det else "") + "."
+        + (f" ({', '.join(f'{k}: {v}' for k, v in det.items())})" if det else "")
+        + "."
     )
     print_load_summary(summary.load, title=f"Run {summary.run_id}")
     _report_problems(summary.problems, errors_out, hl.settings.data_dir, summary.run_id)
@@ -122,6 +140,22 @@ def _report_problems(
         console.print(f"  Every problem row is listed in {target}.")
 
 
+def upload_template(
+    file: Annotated[Path, typer.Argument(help="Where to write it: .csv or .xlsx.")],
+) -> None:
+    """Write an empty upload template (header + one example row) to FILE.
+
+    Fill it with one row per order line from any box office and load it with
+    `houselights upload SLUG FILE`. Every column is explained in docs/upload-template.md.
+    """
+    from houselights.sources.upload.template import write_template
+
+    if file.exists():
+        raise InputError(f"{file} exists already.", hint="Choose another file name.")
+    write_template(file)
+    console.print(f"Wrote the upload template to {file}.")
+
+
 def replay(
     ctx: typer.Context,
     slug: Annotated[str, typer.Argument(help="The organisation to rebuild.")],
@@ -142,7 +176,8 @@ def replay(
 
 @runs_app.command("list")
 def runs_list(
-    ctx: typer.Context, slug: str,
+    ctx: typer.Context,
+    slug: str,
     limit: Annotated[int, typer.Option(help="How many runs.")] = 20,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -150,24 +185,44 @@ def runs_list(
     with get_app(ctx).warehouse.connect() as s:
         get_org(s, slug)
         rows = svc.list_runs(s, slug, limit=limit)
-    emit_rows(rows, fmt, title=f"Runs of {slug}", columns=[
-        "run_id", "kind", "source", "status", "started_at", "rows_published", "rows_unchanged",
-        "rows_quarantined", "message",
-    ] if fmt is OutputFormat.table else None, empty=f"{slug} has no runs yet.")
+    emit_rows(
+        rows,
+        fmt,
+        title=f"Runs of {slug}",
+        columns=[
+            "run_id",
+            "kind",
+            "source",
+            "status",
+            "started_at",
+            "rows_published",
+            "rows_unchanged",
+            "rows_quarantined",
+            "message",
+        ]
+        if fmt is OutputFormat.table
+        else None,
+        empty=f"{slug} has no runs yet.",
+    )
 
 
 @checks_app.command("list")
 def checks_list(fmt: FormatOpt = OutputFormat.table) -> None:
     """Every quality check, its table and default policy."""
-    emit_rows([
-        {"check": r.name, "table": r.table, "policy": r.policy, "rule": r.description}
-        for r in [*default_rules(), volume_rule()]
-    ], fmt, title="Quality checks")
+    emit_rows(
+        [
+            {"check": r.name, "table": r.table, "policy": r.policy, "rule": r.description}
+            for r in [*default_rules(), volume_rule()]
+        ],
+        fmt,
+        title="Quality checks",
+    )
 
 
 @checks_app.command("results")
 def checks_results(
-    ctx: typer.Context, slug: str,
+    ctx: typer.Context,
+    slug: str,
     run: Annotated[str | None, typer.Option(help="Run id (default: the latest).")] = None,
     fmt: FormatOpt = OutputFormat.table,
 ) -> None:
@@ -175,14 +230,28 @@ def checks_results(
     with get_app(ctx).warehouse.connect() as s:
         get_org(s, slug)
         rows = svc.check_results(s, slug, run_id=run)
-    emit_rows(rows, fmt, title=f"Check results of {slug}", columns=[
-        "check_name", "policy", "outcome", "failing_rows", "description", "sample",
-    ] if fmt is OutputFormat.table else None, empty="No check results yet.")
+    emit_rows(
+        rows,
+        fmt,
+        title=f"Check results of {slug}",
+        columns=[
+            "check_name",
+            "policy",
+            "outcome",
+            "failing_rows",
+            "description",
+            "sample",
+        ]
+        if fmt is OutputFormat.table
+        else None,
+        empty="No check results yet.",
+    )
 
 
 @quarantine_app.command("list")
 def quarantine_list(
-    ctx: typer.Context, slug: str,
+    ctx: typer.Context,
+    slug: str,
     run: Annotated[str | None, typer.Option(help="Only this run.")] = None,
     limit: Annotated[int, typer.Option(help="How many rows.")] = 100,
     fmt: FormatOpt = OutputFormat.table,
@@ -191,21 +260,44 @@ def quarantine_list(
     with get_app(ctx).warehouse.connect() as s:
         get_org(s, slug)
         rows = svc.quarantined_rows(s, slug, run_id=run, limit=limit)
-    emit_rows(rows, fmt, title=f"Quarantine of {slug}", columns=[
-        "run_id", "table_name", "record_key", "check_name", "reason",
-    ] if fmt is OutputFormat.table else None, empty="Nothing in quarantine.")
+    emit_rows(
+        rows,
+        fmt,
+        title=f"Quarantine of {slug}",
+        columns=[
+            "run_id",
+            "table_name",
+            "record_key",
+            "check_name",
+            "reason",
+        ]
+        if fmt is OutputFormat.table
+        else None,
+        empty="Nothing in quarantine.",
+    )
 
 
 @report_app.command("events")
-def report_events(ctx: typer.Context, slug: str, fmt: FormatOpt = OutputFormat.table) -> None:
+def report_events(
+    ctx: typer.Context,
+    slug: str,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="Only events with an instance in this period: 2024/25, 2024/25 Q1 or "
+            "2024-04-01..2024-06-30 (default: all time)."
+        ),
+    ] = None,
+    fmt: FormatOpt = OutputFormat.table,
+) -> None:
     """The Event ID report: Event ID, Event Name, First Instance, Last Instance.
 
     Funders' platforms (e.g. Illuminate) ask for each box office Event ID against their own
     event records; this lists them.
     """
-    from houselights.insights.reports import event_id_report
+    from houselights.services.reports import event_id_rows
 
     with get_app(ctx).warehouse.connect() as s:
         get_org(s, slug)
-        rows = event_id_report(s, slug)
+        rows = event_id_rows(s, slug, period)
     emit_rows(rows, fmt, title=f"Event ID report — {slug}", empty=f"{slug} has no events yet.")

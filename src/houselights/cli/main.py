@@ -45,41 +45,58 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", help="Folder for the embedded database and key file "
-        "(env HOUSELIGHTS_DATA_DIR; default ~/.houselights).", show_default=False,
-    )] = None,
-    db: Annotated[str | None, typer.Option(
-        "--db", help="Database URL: duckdb:///path/file.duckdb or postgresql://user@host/db "
-        "(env HOUSELIGHTS_DATABASE_URL; default: a DuckDB file in the data directory).",
-        show_default=False,
-    )] = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            help="Folder for the embedded database and key file "
+            "(env HOUSELIGHTS_DATA_DIR; default ~/.houselights).",
+            show_default=False,
+        ),
+    ] = None,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            help="Database URL: duckdb:///path/file.duckdb or postgresql://user@host/db "
+            "(env HOUSELIGHTS_DATABASE_URL; default: a DuckDB file in the data directory).",
+            show_default=False,
+        ),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log what happens.")] = False,
-    debug: Annotated[bool, typer.Option(
-        "--debug", help="Log everything and show tracebacks on errors."
-    )] = False,
-    version: Annotated[bool, typer.Option(
-        "--version", callback=_version, is_eager=True, help="Show the version and exit."
-    )] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Log everything and show tracebacks on errors.")
+    ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """Global options apply to every command."""
     ctx.obj = {"overrides": {"data_dir": data_dir, "database_url": db}}
     _DEBUG["on"] = debug
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
-        level=level, format="%(message)s", datefmt="[%X]", force=True,
+        level=level,
+        format="%(message)s",
+        datefmt="[%X]",
+        force=True,
         handlers=[RichHandler(console=err_console, show_path=False)],
     )
 
 
 def _register() -> None:
-    from houselights.cli import data, db, demo, orgs
+    from houselights.cli import data, db, demo, orgs, serve, spektrix
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.org_app, name="org")
     app.add_typer(orgs.grant_app, name="grant")
     data.register(app)
     demo.register(app)
+    spektrix.register(app)
+    serve.register(app)
     try:
         from houselights.cli import simulate
     except ImportError:  # the simulator ships with the package; guard for partial installs

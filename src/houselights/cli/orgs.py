@@ -10,8 +10,9 @@ import typer
 from houselights.cli.common import OutputFormat, console, emit_rows, get_app
 from houselights.orgs import service
 
-org_app = typer.Typer(help="Organisations whose box office data houselights holds.",
-                      no_args_is_help=True)
+org_app = typer.Typer(
+    help="Organisations whose box office data houselights holds.", no_args_is_help=True
+)
 grant_app = typer.Typer(
     help="Data-sharing grants: which recipient (funder, agency, peer) may see an "
     "organisation's data. Revoking takes effect at the next query.",
@@ -48,9 +49,18 @@ def org_list(ctx: typer.Context, fmt: FormatOpt = OutputFormat.table) -> None:
     with get_app(ctx).warehouse.connect() as s:
         orgs = service.list_orgs(s)
     emit_rows(
-        [{"slug": o.org_id, "name": o.name, "region": o.region, "artform": o.artform,
-          "created": o.created_at} for o in orgs],
-        fmt, title="Organisations",
+        [
+            {
+                "slug": o.org_id,
+                "name": o.name,
+                "region": o.region,
+                "artform": o.artform,
+                "created": o.created_at,
+            }
+            for o in orgs
+        ],
+        fmt,
+        title="Organisations",
         empty="No organisations yet. Add one: houselights org add SLUG --name NAME",
     )
 
@@ -68,26 +78,40 @@ def org_show(ctx: typer.Context, slug: str, fmt: FormatOpt = OutputFormat.table)
             for t in ("events", "instances", "customers", "orders", "order_lines")
         }
     if fmt is not OutputFormat.table:
-        emit_rows([{
-            "slug": org.org_id, "name": org.name, "region": org.region, "artform": org.artform,
-            "connections": [c.source for c in conns], "active_grants":
-            [g.recipient for g in grants if g.active], **counts,
-        }], fmt)
+        emit_rows(
+            [
+                {
+                    "slug": org.org_id,
+                    "name": org.name,
+                    "region": org.region,
+                    "artform": org.artform,
+                    "connections": [c.source for c in conns],
+                    "active_grants": [g.recipient for g in grants if g.active],
+                    **counts,
+                }
+            ],
+            fmt,
+        )
         return
-    console.print(f"[bold]{org.name}[/] ({org.org_id})  region: {org.region or '-'}  "
-                  f"artform: {org.artform or '-'}")
+    console.print(
+        f"[bold]{org.name}[/] ({org.org_id})  region: {org.region or '-'}  "
+        f"artform: {org.artform or '-'}"
+    )
     console.print("Data: " + ", ".join(f"{v:,} {k.replace('_', ' ')}" for k, v in counts.items()))
     if conns:
         for c in conns:
             secrets = ", ".join(f"{k}=••••••" for k in c.redacted()["secrets"]) or "none"
-            console.print(f"Connection [bold]{c.source}[/]: {c.status}"
-                          f"{' (' + c.status_reason + ')' if c.status_reason else ''}; "
-                          f"settings {c.settings}; secrets {secrets}")
+            console.print(
+                f"Connection [bold]{c.source}[/]: {c.status}"
+                f"{' (' + c.status_reason + ')' if c.status_reason else ''}; "
+                f"settings {c.settings}; secrets {secrets}"
+            )
     else:
         console.print("No box office connection (uploads only).")
     active = [g for g in grants if g.active]
-    console.print("Shares with: " + (", ".join(f"{g.recipient} ({g.scope})" for g in active)
-                                     or "nobody"))
+    console.print(
+        "Shares with: " + (", ".join(f"{g.recipient} ({g.scope})" for g in active) or "nobody")
+    )
 
 
 @grant_app.command("add")
@@ -106,7 +130,9 @@ def grant_add(
 
 @grant_app.command("revoke")
 def grant_revoke(
-    ctx: typer.Context, slug: str, recipient: str,
+    ctx: typer.Context,
+    slug: str,
+    recipient: str,
     by: Annotated[str | None, typer.Option(help="Who revokes it.")] = None,
 ) -> None:
     """Stop sharing SLUG's data with RECIPIENT (the record of the grant is kept)."""
@@ -120,8 +146,20 @@ def grant_list(ctx: typer.Context, slug: str, fmt: FormatOpt = OutputFormat.tabl
     """List SLUG's grants, active and revoked."""
     with get_app(ctx).warehouse.connect() as s:
         grants = service.list_grants(s, slug)
-    emit_rows([{
-        "grant": g.grant_id, "recipient": g.recipient, "scope": g.scope,
-        "granted_at": g.granted_at, "granted_by": g.granted_by, "revoked_at": g.revoked_at,
-        "revoked_by": g.revoked_by,
-    } for g in grants], fmt, title=f"Grants of {slug}", empty=f"{slug} shares with nobody.")
+    emit_rows(
+        [
+            {
+                "grant": g.grant_id,
+                "recipient": g.recipient,
+                "scope": g.scope,
+                "granted_at": g.granted_at,
+                "granted_by": g.granted_by,
+                "revoked_at": g.revoked_at,
+                "revoked_by": g.revoked_by,
+            }
+            for g in grants
+        ],
+        fmt,
+        title=f"Grants of {slug}",
+        empty=f"{slug} shares with nobody.",
+    )

@@ -83,6 +83,4 @@ class Batch:
 
     def row_count(self) -> int:
         """How many canonical rows the batch carries."""
-        return sum(
-            t.num_rows if isinstance(t, pa.Table) else len(t) for t in self.tables.values()
-        )
+        return sum(t.num_rows if isinstance(t, pa.Table) else len(t) for t in self.tables.values())

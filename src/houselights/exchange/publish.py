@@ -99,8 +99,9 @@ def _publish_table(
                 f" WHERE NOT c.is_new AND {_match(key, 'c', table.name)})",
                 [org_id],
             )
-        _insert_from_stage(session, table, org_id, source, load_id, f"JOIN {changed} c ON "
-                           f"{_match(key, 'c', 's')}")
+        _insert_from_stage(
+            session, table, org_id, source, load_id, f"JOIN {changed} c ON {_match(key, 'c', 's')}"
+        )
     return inserted, updated, staged - inserted - updated
 
 
@@ -116,15 +117,20 @@ def _insert_from_stage(
     )
 
 
-def _publish_lines(session: Session, org_id: str, source: str, load_id: str) -> tuple[int, int, int]:
+def _publish_lines(
+    session: Session, org_id: str, source: str, load_id: str
+) -> tuple[int, int, int]:
     """Replace the line set of every order that changed (orders published just before)."""
     lines = TABLES_BY_NAME["order_lines"]
     staged = int(session.scalar("SELECT COUNT(*) FROM stage_order_lines") or 0)
-    previous = int(session.scalar(
-        "SELECT COUNT(*) FROM order_lines l WHERE l.org_id = ? AND EXISTS"
-        " (SELECT 1 FROM changed_orders c WHERE NOT c.is_new AND c.order_id = l.order_id)",
-        [org_id],
-    ) or 0)
+    previous = int(
+        session.scalar(
+            "SELECT COUNT(*) FROM order_lines l WHERE l.org_id = ? AND EXISTS"
+            " (SELECT 1 FROM changed_orders c WHERE NOT c.is_new AND c.order_id = l.order_id)",
+            [org_id],
+        )
+        or 0
+    )
     session.execute(
         "DELETE FROM order_lines WHERE org_id = ? AND EXISTS (SELECT 1 FROM changed_orders c"
         " WHERE NOT c.is_new AND c.order_id = order_lines.order_id)",
@@ -132,12 +138,19 @@ def _publish_lines(session: Session, org_id: str, source: str, load_id: str) -> 
     )
     session.execute("DROP TABLE IF EXISTS changed_order_ids")
     session.execute("CREATE TEMP TABLE changed_order_ids AS SELECT order_id FROM changed_orders")
-    written = int(session.scalar(
-        "SELECT COUNT(*) FROM stage_order_lines s"
-        " JOIN changed_order_ids c ON c.order_id = s.order_id"
-    ) or 0)
+    written = int(
+        session.scalar(
+            "SELECT COUNT(*) FROM stage_order_lines s"
+            " JOIN changed_order_ids c ON c.order_id = s.order_id"
+        )
+        or 0
+    )
     _insert_from_stage(
-        session, lines, org_id, source, load_id,
+        session,
+        lines,
+        org_id,
+        source,
+        load_id,
         "JOIN changed_order_ids c ON c.order_id = s.order_id",
     )
     replaced = min(previous, written)

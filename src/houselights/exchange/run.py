@@ -73,8 +73,14 @@ class ExchangeRun:
     """
 
     def __init__(
-        self, warehouse: Warehouse, org_id: str, *, source: str, kind: str,
-        params: dict[str, Any] | None = None, rules: list[Rule] | None = None,
+        self,
+        warehouse: Warehouse,
+        org_id: str,
+        *,
+        source: str,
+        kind: str,
+        params: dict[str, Any] | None = None,
+        rules: list[Rule] | None = None,
         policy_overrides: dict[str, str] | None = None,
     ) -> None:
         self.warehouse = warehouse
@@ -98,14 +104,18 @@ class ExchangeRun:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         if exc is None:
             self.finish()
         else:
-            message = exc.message if isinstance(exc, HouselightsError) else (
-                f"Interrupted: {exc_type.__name__ if exc_type else 'error'}: {exc}"
+            message = (
+                exc.message
+                if isinstance(exc, HouselightsError)
+                else (f"Interrupted: {exc_type.__name__ if exc_type else 'error'}: {exc}")
             )
             self.fail(message)
 
@@ -125,15 +135,25 @@ class ExchangeRun:
             session.execute(
                 "UPDATE runs SET status = 'failed', finished_at = ?, message = ?"
                 " WHERE org_id = ? AND status = 'running'",
-                [utcnow(), "Interrupted: the process ended before the run finished; "
-                 "nothing after its last load was published.", self.org_id],
+                [
+                    utcnow(),
+                    "Interrupted: the process ended before the run finished; "
+                    "nothing after its last load was published.",
+                    self.org_id,
+                ],
             )
             session.execute(
                 "INSERT INTO runs (run_id, org_id, kind, source, status, started_at, records_in,"
                 " rows_staged, rows_published, rows_unchanged, rows_quarantined, params)"
                 " VALUES (?, ?, ?, ?, 'running', ?, 0, 0, 0, 0, 0, ?)",
-                [self.run_id, self.org_id, self.kind, self.source, utcnow(),
-                 json.dumps(self.params, default=str)],
+                [
+                    self.run_id,
+                    self.org_id,
+                    self.kind,
+                    self.source,
+                    utcnow(),
+                    json.dumps(self.params, default=str),
+                ],
             )
         log.info("run %s started for %s (%s %s)", self.run_id, self.org_id, self.source, self.kind)
 
@@ -173,7 +193,9 @@ class ExchangeRun:
     # publishing ----------------------------------------------------------------------
 
     def publish(
-        self, batches: Batch | Iterable[Batch], *,
+        self,
+        batches: Batch | Iterable[Batch],
+        *,
         progress: Callable[[Batch], None] | None = None,
     ) -> LoadResult:
         """Stage, check and publish ``batches`` as one atomic load."""
@@ -194,13 +216,20 @@ class ExchangeRun:
         self.loads.append(result)
         log.info(
             "load %s: %d staged, %d inserted, %d updated, %d unchanged, %d quarantined",
-            load_id, result.rows_staged, result.counts.inserted, result.counts.updated,
-            result.counts.unchanged, result.quarantined,
+            load_id,
+            result.rows_staged,
+            result.counts.inserted,
+            result.counts.updated,
+            result.counts.unchanged,
+            result.quarantined,
         )
         return result
 
     def _load(
-        self, session: Session, load_id: str, parts: Iterable[Batch],
+        self,
+        session: Session,
+        load_id: str,
+        parts: Iterable[Batch],
         progress: Callable[[Batch], None] | None,
     ) -> LoadResult:
         stager = Stager(session)
@@ -223,21 +252,33 @@ class ExchangeRun:
         quarantined = self._store_rejected(session, load_id, rejected)
         stager.load_rejected_orders(sorted({r.order_id for r in rejected if r.order_id}))
         quarantined += quarantine_staged(
-            session, run_id=self.run_id, load_id=load_id, org_id=self.org_id, table="orders",
+            session,
+            run_id=self.run_id,
+            load_id=load_id,
+            org_id=self.org_id,
+            table="orders",
             where="s.order_id IN (SELECT order_id FROM stage_rejected_orders)",
-            check_name="readable", reason="Held back: another line of this order could not be read",
+            check_name="readable",
+            reason="Held back: another line of this order could not be read",
         )
         stager.finalise()
         outcomes = run_checks(
-            session, self.rules, run_id=self.run_id, load_id=load_id, org_id=self.org_id,
-            source=self.source, kind=self.kind,
+            session,
+            self.rules,
+            run_id=self.run_id,
+            load_id=load_id,
+            org_id=self.org_id,
+            source=self.source,
+            kind=self.kind,
         )
         failed = [o for o in outcomes if o.failed_run]
         if failed:
             raise ChecksFailedError(
                 "Quality checks failed, so nothing from this run was published: "
-                + "; ".join(f"{o.rule.name} ({o.failing_rows} rows, e.g. "
-                            f"{', '.join(o.sample[:3]) or '-'})" for o in failed),
+                + "; ".join(
+                    f"{o.rule.name} ({o.failing_rows} rows, e.g. {', '.join(o.sample[:3]) or '-'})"
+                    for o in failed
+                ),
                 hint="Fix the data at the source and run again, or change the check's policy"
                 " (`houselights checks list`).",
             ).with_outcomes(outcomes)
@@ -249,15 +290,30 @@ class ExchangeRun:
         session.execute(
             "INSERT INTO loads (load_id, run_id, org_id, seq, published_at, rows_inserted,"
             " rows_updated, rows_unchanged, rows_quarantined) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [load_id, self.run_id, self.org_id, len(self.loads) + 1, utcnow(), counts.inserted,
-             counts.updated, counts.unchanged, quarantined],
+            [
+                load_id,
+                self.run_id,
+                self.org_id,
+                len(self.loads) + 1,
+                utcnow(),
+                counts.inserted,
+                counts.updated,
+                counts.unchanged,
+                quarantined,
+            ],
         )
         session.execute(
             "UPDATE runs SET records_in = records_in + ?, rows_staged = rows_staged + ?,"
             " rows_published = rows_published + ?, rows_unchanged = rows_unchanged + ?,"
             " rows_quarantined = rows_quarantined + ? WHERE run_id = ?",
-            [records_in, rows_staged, counts.inserted + counts.updated, counts.unchanged,
-             quarantined, self.run_id],
+            [
+                records_in,
+                rows_staged,
+                counts.inserted + counts.updated,
+                counts.unchanged,
+                quarantined,
+                self.run_id,
+            ],
         )
         stager.drop()
         return LoadResult(load_id, records_in, rows_staged, counts, quarantined, outcomes)
@@ -267,15 +323,20 @@ class ExchangeRun:
             return seq
         n = len(batch.raw)
         now = utcnow()
-        session.load_arrow("raw_records", pa.table({
-            "org_id": pa.array([self.org_id] * n, pa.string()),
-            "run_id": pa.array([self.run_id] * n, pa.string()),
-            "stream": pa.array([r.stream for r in batch.raw], pa.string()),
-            "record_key": pa.array([r.record_key for r in batch.raw], pa.string()),
-            "seq": pa.array(range(seq + 1, seq + n + 1), pa.int64()),
-            "payload": pa.array([r.payload_json() for r in batch.raw], pa.string()),
-            "fetched_at": pa.array([now] * n, pa.timestamp("us")),
-        }))
+        session.load_arrow(
+            "raw_records",
+            pa.table(
+                {
+                    "org_id": pa.array([self.org_id] * n, pa.string()),
+                    "run_id": pa.array([self.run_id] * n, pa.string()),
+                    "stream": pa.array([r.stream for r in batch.raw], pa.string()),
+                    "record_key": pa.array([r.record_key for r in batch.raw], pa.string()),
+                    "seq": pa.array(range(seq + 1, seq + n + 1), pa.int64()),
+                    "payload": pa.array([r.payload_json() for r in batch.raw], pa.string()),
+                    "fetched_at": pa.array([now] * n, pa.timestamp("us")),
+                }
+            ),
+        )
         return seq + n
 
     def _store_rejected(self, session: Session, load_id: str, rows: list[RejectedRow]) -> int:
@@ -289,18 +350,24 @@ class ExchangeRun:
                 seen.add(key)
                 unique.append(r)
         n = len(unique)
-        session.load_arrow("quarantine", pa.table({
-            "run_id": pa.array([self.run_id] * n, pa.string()),
-            "load_id": pa.array([load_id] * n, pa.string()),
-            "org_id": pa.array([self.org_id] * n, pa.string()),
-            "table_name": pa.array([r.table for r in unique], pa.string()),
-            "record_key": pa.array([r.record_key for r in unique], pa.string()),
-            "check_name": pa.array([r.check_name for r in unique], pa.string()),
-            "reason": pa.array([r.reason for r in unique], pa.string()),
-            "record": pa.array(
-                [json.dumps(r.record, default=str, sort_keys=True) for r in unique], pa.string()
+        session.load_arrow(
+            "quarantine",
+            pa.table(
+                {
+                    "run_id": pa.array([self.run_id] * n, pa.string()),
+                    "load_id": pa.array([load_id] * n, pa.string()),
+                    "org_id": pa.array([self.org_id] * n, pa.string()),
+                    "table_name": pa.array([r.table for r in unique], pa.string()),
+                    "record_key": pa.array([r.record_key for r in unique], pa.string()),
+                    "check_name": pa.array([r.check_name for r in unique], pa.string()),
+                    "reason": pa.array([r.reason for r in unique], pa.string()),
+                    "record": pa.array(
+                        [json.dumps(r.record, default=str, sort_keys=True) for r in unique],
+                        pa.string(),
+                    ),
+                }
             ),
-        }))
+        )
         return n
 
     def _store_outcomes(self, session: Session, load_id: str, outcomes: list[CheckOutcome]) -> None:
@@ -309,8 +376,18 @@ class ExchangeRun:
                 "INSERT INTO check_results (run_id, load_id, org_id, check_name, table_name,"
                 " policy, outcome, failing_rows, description, sample)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [self.run_id, load_id, self.org_id, o.rule.name, o.rule.table, o.rule.policy,
-                 o.outcome, o.failing_rows, o.rule.description, json.dumps(o.sample)],
+                [
+                    self.run_id,
+                    load_id,
+                    self.org_id,
+                    o.rule.name,
+                    o.rule.table,
+                    o.rule.policy,
+                    o.outcome,
+                    o.failing_rows,
+                    o.rule.description,
+                    json.dumps(o.sample),
+                ],
             )
 
     def _record_failed_checks(self, load_id: str, exc: ChecksFailedError) -> None:
@@ -327,7 +404,13 @@ class ExchangeRun:
         session.execute(
             "INSERT INTO stream_state (org_id, source, stream, cursor, checkpoint, run_id,"
             " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [self.org_id, self.source, cursor.stream, cursor.cursor,
-             json.dumps(cursor.checkpoint) if cursor.checkpoint is not None else None,
-             self.run_id, utcnow()],
+            [
+                self.org_id,
+                self.source,
+                cursor.stream,
+                cursor.cursor,
+                json.dumps(cursor.checkpoint) if cursor.checkpoint is not None else None,
+                self.run_id,
+                utcnow(),
+            ],
         )

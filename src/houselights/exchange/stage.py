@@ -122,7 +122,7 @@ class Stager:
                 hint="This is a bug in the source mapping; report it.",
             )
         data = _to_arrow(table, rows)
-        n = data.num_rows
+        n = int(data.num_rows)
         if n == 0:
             return 0
         start = self.counts[table_name]
@@ -151,9 +151,7 @@ class Stager:
         line_cols = [
             c.name for c in staged_columns(TABLES_BY_NAME["order_lines"]) if c.name != "order_id"
         ]
-        s.execute(
-            "UPDATE stage_order_lines SET row_hash = " + _hash_expr(line_cols)
-        )
+        s.execute("UPDATE stage_order_lines SET row_hash = " + _hash_expr(line_cols))
         # An order's hash covers its line set. The set hash is an order-independent sum
         # of the lines' md5 numbers (each line's hash includes its line_no), which avoids
         # sorting every line; orders are rebuilt with one CREATE TABLE AS rather than an
@@ -163,9 +161,9 @@ class Stager:
             "COALESCE(a.h, '0:0') AS lines_hash" if c == "lines_hash" else f"o.{c}"
             for c in order_cols
         )
-        hashed = _hash_expr([
-            "COALESCE(a.h, '0:0')" if c == "lines_hash" else f"o.{c}" for c in order_cols
-        ])
+        hashed = _hash_expr(
+            ["COALESCE(a.h, '0:0')" if c == "lines_hash" else f"o.{c}" for c in order_cols]
+        )
         s.execute("DROP TABLE IF EXISTS stage_orders_hashed")
         s.execute(
             f"CREATE TEMP TABLE stage_orders_hashed AS SELECT {payload}, o._row_id,"
@@ -188,7 +186,9 @@ def _set_hash_expr(dialect: str) -> str:
     if dialect == "duckdb":
         number = "SUM(md5_number_lower(row_hash))"
     else:
-        number = "SUM(CAST(CAST(CAST('x' || substr(row_hash, 1, 16) AS BIT(64)) AS BIGINT) AS NUMERIC))"
+        number = (
+            "SUM(CAST(CAST(CAST('x' || substr(row_hash, 1, 16) AS BIT(64)) AS BIGINT) AS NUMERIC))"
+        )
     return f"CAST({number} AS VARCHAR) || ':' || CAST(COUNT(*) AS VARCHAR)"
 
 

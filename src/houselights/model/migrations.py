@@ -70,7 +70,11 @@ def upgrade(warehouse: Warehouse) -> list[Migration]:
                 session.execute(
                     "INSERT INTO schema_migrations (version, description, applied_at) "
                     "VALUES (?, ?, ?)",
-                    [migration.version, migration.description, datetime.now(UTC).replace(tzinfo=None)],
+                    [
+                        migration.version,
+                        migration.description,
+                        datetime.now(UTC).replace(tzinfo=None),
+                    ],
                 )
             done.append(migration)
     return done

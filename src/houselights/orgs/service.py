@@ -68,9 +68,13 @@ class Connection:
     def redacted(self) -> dict[str, Any]:
         """A display form with every secret redacted."""
         return {
-            "org_id": self.org_id, "source": self.source, "settings": self.settings,
-            "secrets": redact(dict.fromkeys(self.secret_names, "")), "status": self.status,
-            "status_reason": self.status_reason, "updated_at": self.updated_at,
+            "org_id": self.org_id,
+            "source": self.source,
+            "settings": self.settings,
+            "secrets": redact(dict.fromkeys(self.secret_names, "")),
+            "status": self.status,
+            "status_reason": self.status_reason,
+            "updated_at": self.updated_at,
         }
 
 
@@ -105,13 +109,17 @@ def validate_slug(slug: str) -> str:
 
 
 def add_org(
-    session: Session, slug: str, name: str, *, region: str | None = None,
+    session: Session,
+    slug: str,
+    name: str,
+    *,
+    region: str | None = None,
     artform: str | None = None,
 ) -> Organisation:
     """Create an organisation."""
     validate_slug(slug)
     if not name.strip():
-        raise InputError("The organisation needs a name.", hint="Pass --name \"Riverside Arts\".")
+        raise InputError("The organisation needs a name.", hint='Pass --name "Riverside Arts".')
     if session.fetchone("SELECT 1 FROM organisations WHERE org_id = ?", [slug]):
         raise ConflictError(
             f"An organisation called '{slug}' exists already.",
@@ -150,7 +158,11 @@ def list_orgs(session: Session) -> list[Organisation]:
 
 
 def set_connection(
-    session: Session, vault: SecretVault, org_id: str, source: str, settings: dict[str, Any],
+    session: Session,
+    vault: SecretVault,
+    org_id: str,
+    source: str,
+    settings: dict[str, Any],
     secrets: dict[str, str],
 ) -> Connection:
     """Create or replace the organisation's connection to ``source``."""
@@ -164,8 +176,14 @@ def set_connection(
     session.execute(
         "INSERT INTO connections (org_id, source, settings, secrets, status, status_reason,"
         " created_at, updated_at) VALUES (?, ?, ?, ?, 'active', NULL, ?, ?)",
-        [org_id, source, json.dumps(settings, sort_keys=True), vault.encrypt(secrets),
-         created, now],
+        [
+            org_id,
+            source,
+            json.dumps(settings, sort_keys=True),
+            vault.encrypt(secrets),
+            created,
+            now,
+        ],
     )
     return Connection(org_id, source, settings, tuple(sorted(secrets)), "active", None, now)
 
@@ -178,7 +196,10 @@ def _connection(row: tuple[Any, ...], vault: SecretVault | None) -> Connection:
 
 
 def get_connection(
-    session: Session, org_id: str, source: str, vault: SecretVault | None = None,
+    session: Session,
+    org_id: str,
+    source: str,
+    vault: SecretVault | None = None,
 ) -> Connection:
     """The organisation's connection to ``source`` (secrets never included)."""
     row = session.fetchone(
@@ -230,7 +251,12 @@ def set_connection_status(
 
 
 def grant_access(
-    session: Session, org_id: str, recipient: str, *, scope: str = "benchmarks", by: str,
+    session: Session,
+    org_id: str,
+    recipient: str,
+    *,
+    scope: str = "benchmarks",
+    by: str,
 ) -> Grant:
     """Record that ``org_id`` lets ``recipient`` see its data within ``scope``."""
     get_org(session, org_id)
@@ -240,8 +266,11 @@ def grant_access(
         )
     if not recipient.strip():
         raise InputError("A grant needs a recipient.", hint="Name the funder, agency or org.")
-    active = [g for g in list_grants(session, org_id) if g.active and g.recipient == recipient
-              and g.scope == scope]
+    active = [
+        g
+        for g in list_grants(session, org_id)
+        if g.active and g.recipient == recipient and g.scope == scope
+    ]
     if active:
         return active[0]
     grant = Grant(f"g-{pysecrets.token_hex(6)}", org_id, recipient, scope, utcnow(), by, None, None)
@@ -256,10 +285,13 @@ def grant_access(
 def revoke_access(session: Session, org_id: str, recipient: str, *, by: str) -> int:
     """Revoke every active grant of ``org_id`` to ``recipient``; returns how many."""
     get_org(session, org_id)
-    n = int(session.scalar(
-        "SELECT COUNT(*) FROM grants WHERE org_id = ? AND recipient = ? AND revoked_at IS NULL",
-        [org_id, recipient],
-    ) or 0)
+    n = int(
+        session.scalar(
+            "SELECT COUNT(*) FROM grants WHERE org_id = ? AND recipient = ? AND revoked_at IS NULL",
+            [org_id, recipient],
+        )
+        or 0
+    )
     if n == 0:
         raise NotFoundError(
             f"'{org_id}' has no active grant to '{recipient}'.",

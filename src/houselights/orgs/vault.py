@@ -78,4 +78,4 @@ class SecretVault:
 
 def redact(secrets: dict[str, Any]) -> dict[str, str]:
     """Every secret value replaced by :data:`REDACTED` (keys kept, to show what is set)."""
-    return {name: REDACTED for name in secrets}
+    return dict.fromkeys(secrets, REDACTED)

@@ -86,7 +86,8 @@ class Session(ABC):
 
     def fetch_dicts(self, sql: str, params: Params = ()) -> list[dict[str, Any]]:
         """Every row as a dict keyed by column name."""
-        return self.fetch_arrow(sql, params).to_pylist()
+        rows: list[dict[str, Any]] = self.fetch_arrow(sql, params).to_pylist()
+        return rows
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

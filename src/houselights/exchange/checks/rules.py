@@ -31,15 +31,19 @@ __all__ = [
 Policy = Literal["warn", "quarantine_row", "fail_run"]
 POLICIES: tuple[Policy, ...] = ("warn", "quarantine_row", "fail_run")
 RuleKind = Literal[
-    "not_null", "unique", "relationship", "accepted_values", "range", "oversell",
-    "postcode_format", "volume_anomaly",
+    "not_null",
+    "unique",
+    "relationship",
+    "accepted_values",
+    "range",
+    "oversell",
+    "postcode_format",
+    "volume_anomaly",
 ]
 
 # Full UK postcode (incl. the GIR 0AA special case), already normalised to "OUT IN".
 # No "?" quantifier: "?" is the SQL placeholder in houselights queries.
-UK_POSTCODE_PATTERN = (
-    r"^([A-Z]{1,2}[0-9][A-Z0-9]{0,1} [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$"
-)
+UK_POSTCODE_PATTERN = r"^([A-Z]{1,2}[0-9][A-Z0-9]{0,1} [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$"
 
 
 @dataclass(frozen=True)
@@ -113,8 +117,7 @@ class Rule:
                 else f"s.{col} ~ '{UK_POSTCODE_PATTERN}'"
             )
             return (
-                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
-                f" AND NOT ({match}){extra}"
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL AND NOT ({match}){extra}"
             )
         if self.kind == "oversell":
             # Issued tickets per instance once this batch publishes: live tickets of orders
@@ -141,7 +144,9 @@ class Rule:
                 " WHERE s.status = 'issued' AND s.kind = 'ticket'"
                 " AND cap.capacity IS NOT NULL AND sold.n > cap.capacity"
             )
-        raise ConfigError(f"The rule {self.name!r} has kind {self.kind!r}, which cannot be rendered.")
+        raise ConfigError(
+            f"The rule {self.name!r} has kind {self.kind!r}, which cannot be rendered."
+        )
 
 
 def default_rules() -> list[Rule]:
@@ -150,80 +155,193 @@ def default_rules() -> list[Rule]:
     for table in CANONICAL_TABLES:
         key = tuple(c for c in table.key if c != "org_id")
         required = tuple(
-            c.name for c in table.columns
-            if not c.nullable and c.name not in ("org_id", "source", "row_hash", "load_id",
-                                                 "lines_hash") and c.name not in key
+            c.name
+            for c in table.columns
+            if not c.nullable
+            and c.name not in ("org_id", "source", "row_hash", "load_id", "lines_hash")
+            and c.name not in key
         )
-        rules.append(Rule(
-            f"{table.name}.key_not_null", table.name, "not_null", "quarantine_row",
-            f"every {table.name} row has its identifier ({', '.join(key)})", columns=key,
-        ))
-        rules.append(Rule(
-            f"{table.name}.key_unique", table.name, "unique", "fail_run",
-            f"no two {table.name} rows in one batch share an identifier", columns=key,
-        ))
+        rules.append(
+            Rule(
+                f"{table.name}.key_not_null",
+                table.name,
+                "not_null",
+                "quarantine_row",
+                f"every {table.name} row has its identifier ({', '.join(key)})",
+                columns=key,
+            )
+        )
+        rules.append(
+            Rule(
+                f"{table.name}.key_unique",
+                table.name,
+                "unique",
+                "fail_run",
+                f"no two {table.name} rows in one batch share an identifier",
+                columns=key,
+            )
+        )
         if required:
-            rules.append(Rule(
-                f"{table.name}.required", table.name, "not_null", "quarantine_row",
-                f"{table.name} rows have {', '.join(required)}", columns=required,
-            ))
+            rules.append(
+                Rule(
+                    f"{table.name}.required",
+                    table.name,
+                    "not_null",
+                    "quarantine_row",
+                    f"{table.name} rows have {', '.join(required)}",
+                    columns=required,
+                )
+            )
         rules.extend(_TABLE_RULES.get(table.name, []))
     return rules
 
 
 _TABLE_RULES: dict[str, list[Rule]] = {
     "instances": [
-        Rule("instances.event_exists", "instances", "relationship", "quarantine_row",
-             "every instance belongs to a known event", columns=("event_id",),
-             ref_table="events"),
-        Rule("instances.venue_exists", "instances", "relationship", "warn",
-             "every instance's venue is known", columns=("venue_id",), ref_table="venues"),
-        Rule("instances.capacity_range", "instances", "range", "quarantine_row",
-             "capacity is between 0 and 100,000", columns=("capacity",),
-             minimum=0, maximum=100_000),
+        Rule(
+            "instances.event_exists",
+            "instances",
+            "relationship",
+            "quarantine_row",
+            "every instance belongs to a known event",
+            columns=("event_id",),
+            ref_table="events",
+        ),
+        Rule(
+            "instances.venue_exists",
+            "instances",
+            "relationship",
+            "warn",
+            "every instance's venue is known",
+            columns=("venue_id",),
+            ref_table="venues",
+        ),
+        Rule(
+            "instances.capacity_range",
+            "instances",
+            "range",
+            "quarantine_row",
+            "capacity is between 0 and 100,000",
+            columns=("capacity",),
+            minimum=0,
+            maximum=100_000,
+        ),
     ],
     "customers": [
-        Rule("customers.postcode_format", "customers", "postcode_format", "warn",
-             "customer postcodes are valid UK postcodes", columns=("postcode",)),
+        Rule(
+            "customers.postcode_format",
+            "customers",
+            "postcode_format",
+            "warn",
+            "customer postcodes are valid UK postcodes",
+            columns=("postcode",),
+        ),
     ],
     "items": [
-        Rule("items.kind_accepted", "items", "accepted_values", "quarantine_row",
-             "item kinds are product, fee, fund or membership", columns=("kind",),
-             values=("product", "fee", "fund", "membership")),
+        Rule(
+            "items.kind_accepted",
+            "items",
+            "accepted_values",
+            "quarantine_row",
+            "item kinds are product, fee, fund or membership",
+            columns=("kind",),
+            values=("product", "fee", "fund", "membership"),
+        ),
     ],
     "orders": [
-        Rule("orders.channel_accepted", "orders", "accepted_values", "warn",
-             "order channels are online, box_office, phone, agent or other",
-             columns=("channel",), values=("online", "box_office", "phone", "agent", "other")),
-        Rule("orders.customer_exists", "orders", "relationship", "warn",
-             "every order's customer is known", columns=("customer_id",),
-             ref_table="customers"),
+        Rule(
+            "orders.channel_accepted",
+            "orders",
+            "accepted_values",
+            "warn",
+            "order channels are online, box_office, phone, agent or other",
+            columns=("channel",),
+            values=("online", "box_office", "phone", "agent", "other"),
+        ),
+        Rule(
+            "orders.customer_exists",
+            "orders",
+            "relationship",
+            "warn",
+            "every order's customer is known",
+            columns=("customer_id",),
+            ref_table="customers",
+        ),
     ],
     "order_lines": [
-        Rule("order_lines.order_exists", "order_lines", "relationship", "quarantine_row",
-             "every line belongs to an order in the same batch", columns=("order_id",),
-             ref_table="orders"),
-        Rule("order_lines.kind_accepted", "order_lines", "accepted_values", "quarantine_row",
-             "line kinds are ticket, supplementary, product, fee, donation or membership",
-             columns=("kind",),
-             values=("ticket", "supplementary", "product", "fee", "donation", "membership")),
-        Rule("order_lines.status_accepted", "order_lines", "accepted_values", "quarantine_row",
-             "line statuses are issued, returned or cancelled", columns=("status",),
-             values=("issued", "returned", "cancelled")),
-        Rule("order_lines.ticket_has_instance", "order_lines", "not_null", "quarantine_row",
-             "ticket lines name their instance", columns=("instance_id",),
-             where="s.kind IN ('ticket', 'supplementary')"),
-        Rule("order_lines.instance_exists", "order_lines", "relationship", "quarantine_row",
-             "every ticket's instance is known", columns=("instance_id",),
-             ref_table="instances"),
-        Rule("order_lines.price_paid_range", "order_lines", "range", "quarantine_row",
-             "price paid is between £0 and £100,000", columns=("price_paid",),
-             minimum=0, maximum=100_000),
-        Rule("order_lines.face_value_range", "order_lines", "range", "quarantine_row",
-             "face value is between £0 and £100,000", columns=("face_value",),
-             minimum=0, maximum=100_000),
-        Rule("order_lines.oversell", "order_lines", "oversell", "warn",
-             "no instance has more issued tickets than its capacity"),
+        Rule(
+            "order_lines.order_exists",
+            "order_lines",
+            "relationship",
+            "quarantine_row",
+            "every line belongs to an order in the same batch",
+            columns=("order_id",),
+            ref_table="orders",
+        ),
+        Rule(
+            "order_lines.kind_accepted",
+            "order_lines",
+            "accepted_values",
+            "quarantine_row",
+            "line kinds are ticket, supplementary, product, fee, donation or membership",
+            columns=("kind",),
+            values=("ticket", "supplementary", "product", "fee", "donation", "membership"),
+        ),
+        Rule(
+            "order_lines.status_accepted",
+            "order_lines",
+            "accepted_values",
+            "quarantine_row",
+            "line statuses are issued, returned or cancelled",
+            columns=("status",),
+            values=("issued", "returned", "cancelled"),
+        ),
+        Rule(
+            "order_lines.ticket_has_instance",
+            "order_lines",
+            "not_null",
+            "quarantine_row",
+            "ticket lines name their instance",
+            columns=("instance_id",),
+            where="s.kind IN ('ticket', 'supplementary')",
+        ),
+        Rule(
+            "order_lines.instance_exists",
+            "order_lines",
+            "relationship",
+            "quarantine_row",
+            "every ticket's instance is known",
+            columns=("instance_id",),
+            ref_table="instances",
+        ),
+        Rule(
+            "order_lines.price_paid_range",
+            "order_lines",
+            "range",
+            "quarantine_row",
+            "price paid is between £0 and £100,000 (a refund is a line with status "
+            "'returned' and the price that was paid, not a negative price)",
+            columns=("price_paid",),
+            minimum=0,
+            maximum=100_000,
+        ),
+        Rule(
+            "order_lines.face_value_range",
+            "order_lines",
+            "range",
+            "quarantine_row",
+            "face value is between £0 and £100,000",
+            columns=("face_value",),
+            minimum=0,
+            maximum=100_000,
+        ),
+        Rule(
+            "order_lines.oversell",
+            "order_lines",
+            "oversell",
+            "warn",
+            "no instance has more issued tickets than its capacity",
+        ),
     ],
 }
 
@@ -231,7 +349,10 @@ _TABLE_RULES: dict[str, list[Rule]] = {
 def volume_rule() -> Rule:
     """The batch-level volume anomaly rule (evaluated by the runner, not per row)."""
     return Rule(
-        "batch.volume_anomaly", "orders", "volume_anomaly", "warn",
+        "batch.volume_anomaly",
+        "orders",
+        "volume_anomaly",
+        "warn",
         "the number of orders is within 10%–1000% of the median of recent loads",
         params={"low": 0.1, "high": 10.0, "history": 5, "min_history": 3},
     )
@@ -252,5 +373,7 @@ def apply_overrides(rules: list[Rule], overrides: dict[str, str] | None) -> list
             raise ConfigError(
                 f"The policy {policy!r} for check {name!r} is not one of {', '.join(POLICIES)}.",
             )
-    return [replace(r, policy=overrides[r.name]) if r.name in overrides else r  # type: ignore[arg-type]
-            for r in rules]
+    return [
+        replace(r, policy=overrides[r.name]) if r.name in overrides else r  # type: ignore[arg-type]
+        for r in rules
+    ]

@@ -46,8 +46,16 @@ def _key_expr(table: str, alias: str = "s") -> str:
 
 
 def quarantine_staged(
-    session: Session, *, run_id: str, load_id: str, org_id: str, table: str,
-    where: str, check_name: str, reason: str, params: list[object] | None = None,
+    session: Session,
+    *,
+    run_id: str,
+    load_id: str,
+    org_id: str,
+    table: str,
+    where: str,
+    check_name: str,
+    reason: str,
+    params: list[object] | None = None,
 ) -> int:
     """Move staged rows of ``table`` matching ``where`` (SQL over alias ``s``) to quarantine.
 
@@ -63,7 +71,8 @@ def quarantine_staged(
         session.execute("DROP TABLE IF EXISTS held_orders")
         session.execute(
             f"CREATE TEMP TABLE held_orders AS SELECT DISTINCT s.order_id FROM {st} s "
-            f"WHERE {where}", p,
+            f"WHERE {where}",
+            p,
         )
     _insert_quarantine(session, run_id, load_id, org_id, table, where, p, check_name, reason)
     session.execute(f"DELETE FROM {st} AS s WHERE {where}", p)
@@ -79,8 +88,15 @@ def quarantine_staged(
 
 
 def _insert_quarantine(
-    session: Session, run_id: str, load_id: str, org_id: str, table: str, where: str,
-    params: list[object], check_name: str, reason: str,
+    session: Session,
+    run_id: str,
+    load_id: str,
+    org_id: str,
+    table: str,
+    where: str,
+    params: list[object],
+    check_name: str,
+    reason: str,
 ) -> None:
     st = stage_name(table)
     session.execute(
@@ -93,8 +109,14 @@ def _insert_quarantine(
 
 
 def run_checks(
-    session: Session, rules: list[Rule], *, run_id: str, load_id: str, org_id: str,
-    source: str, kind: str,
+    session: Session,
+    rules: list[Rule],
+    *,
+    run_id: str,
+    load_id: str,
+    org_id: str,
+    source: str,
+    kind: str,
 ) -> list[CheckOutcome]:
     """Run ``rules`` in order on the staged batch; quarantine as each policy says."""
     outcomes: list[CheckOutcome] = []
@@ -113,7 +135,8 @@ def run_checks(
             outcomes.append(CheckOutcome(rule, 0, "pass"))
             continue
         sample = [
-            str(r[0]) for r in session.fetchall(
+            str(r[0])
+            for r in session.fetchall(
                 f"SELECT {_key_expr(rule.table)} FROM {stage_name(rule.table)} s "
                 "WHERE s._row_id IN (SELECT _row_id FROM failing_rows) "
                 f"ORDER BY s._row_id LIMIT {SAMPLE_SIZE}"
@@ -125,9 +148,14 @@ def run_checks(
             outcomes.append(CheckOutcome(rule, n, "fail", sample))
         else:
             quarantine_staged(
-                session, run_id=run_id, load_id=load_id, org_id=org_id, table=rule.table,
+                session,
+                run_id=run_id,
+                load_id=load_id,
+                org_id=org_id,
+                table=rule.table,
                 where="s._row_id IN (SELECT _row_id FROM failing_rows)",
-                check_name=rule.name, reason=f"Failed check: {rule.description}",
+                check_name=rule.name,
+                reason=f"Failed check: {rule.description}",
             )
             outcomes.append(CheckOutcome(rule, n, "quarantined", sample))
     session.execute("DROP TABLE IF EXISTS failing_rows")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,8 @@ def _wrap(exc: Exception, sql: str) -> WarehouseError:
     first_line = sql.strip().splitlines()[0][:120] if sql.strip() else ""
     return WarehouseError(
         f"The embedded database refused a statement: {exc}",
-        hint="Run `houselights db upgrade`; if the problem persists, report it with --debug output.",
+        hint="Run `houselights db upgrade`; if the problem persists, report it with --debug "
+        "output.",
         detail=first_line,
     )
 
@@ -53,8 +55,9 @@ class DuckDBSession(Session):
 
     def fetch_arrow(self, sql: str, params: Params = ()) -> pa.Table:
         try:
-            result = self._cur.execute(sql, list(params) if params else None)
-            table: pa.Table = result.fetch_arrow_table()
+            # A relation streams straight to Arrow (the DB-API cursor path copies rows).
+            relation = self._cur.sql(sql, params=list(params) if params else None)
+            table: pa.Table = relation.to_arrow_table()
         except duckdb.Error as exc:
             raise _wrap(exc, sql) from exc
         return table
@@ -77,10 +80,8 @@ class DuckDBSession(Session):
         self.execute("COMMIT")
 
     def rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):  # nothing open: then a no-op
             self._cur.execute("ROLLBACK")
-        except duckdb.Error:
-            pass  # nothing open: rolling back is then a no-op
 
     def try_lock_org(self, org_id: str) -> bool:
         key = (self._warehouse.url, org_id)

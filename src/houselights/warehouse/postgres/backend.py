@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from typing import Any
@@ -34,8 +35,6 @@ def _wrap(exc: Exception, sql: str) -> WarehouseError:
     )
 
 
-
-
 class PostgresSession(Session):
     """One psycopg connection (autocommit outside explicit transactions)."""
 
@@ -53,7 +52,8 @@ class PostgresSession(Session):
     def fetchall(self, sql: str, params: Params = ()) -> list[Row]:
         try:
             cur = self._conn.execute(_translate(sql), list(params) if params else None)
-            return [tuple(r) for r in cur.fetchall()]
+            rows: list[Row] = [tuple(r) for r in cur.fetchall()]
+            return rows
         except psycopg.Error as exc:
             raise _wrap(exc, sql) from exc
 
@@ -64,7 +64,9 @@ class PostgresSession(Session):
             rows = cur.fetchall()
         except psycopg.Error as exc:
             raise _wrap(exc, sql) from exc
-        columns = list(zip(*rows, strict=True)) if rows else [[] for _ in names]
+        columns: list[tuple[Any, ...]] = (
+            list(zip(*rows, strict=True)) if rows else [() for _ in names]
+        )
         return pa.table({n: pa.array(list(c)) for n, c in zip(names, columns, strict=True)})
 
     def load_arrow(self, table: str, data: pa.Table) -> None:
@@ -76,9 +78,10 @@ class PostgresSession(Session):
         pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
         cols = ", ".join(data.column_names)
         try:
-            with self._conn.cursor() as cur, cur.copy(
-                f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)"
-            ) as copy:
+            with (
+                self._conn.cursor() as cur,
+                cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy,
+            ):
                 view = buffer.getbuffer()
                 step = 1 << 20
                 for start in range(0, len(view), step):
@@ -93,16 +96,12 @@ class PostgresSession(Session):
         self.execute("COMMIT")
 
     def rollback(self) -> None:
-        try:
+        with contextlib.suppress(psycopg.Error):  # nothing open: then a no-op
             self._conn.execute("ROLLBACK")
-        except psycopg.Error:
-            pass  # nothing open
 
     # Advisory locks are per server, so the key names the database and schema too:
     # two warehouses on one server never block each other.
-    _LOCK_KEY = (
-        "hashtextextended(current_database() || '/' || current_schema() || '/run/' || ?, 0)"
-    )
+    _LOCK_KEY = "hashtextextended(current_database() || '/' || current_schema() || '/run/' || ?, 0)"
 
     def try_lock_org(self, org_id: str) -> bool:
         # A session-level advisory lock: held across the run's transactions, and released

@@ -1,0 +1,28 @@
+"""Report use cases shared by the CLI, the API and the demo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from houselights.insights.filters import Filters
+from houselights.insights.periods import Period, parse_period
+from houselights.insights.reports import event_id_report
+from houselights.warehouse.base import Session
+
+__all__ = ["ALL_TIME", "event_id_rows"]
+
+ALL_TIME = Period(date(1900, 1, 1), date(2200, 1, 1), "all time")
+
+
+def event_id_rows(
+    session: Session, org_id: str, period: str | Period | None = None
+) -> list[dict[str, str]]:
+    """The Event ID report as rows keyed by its four headings (all time by default)."""
+    chosen = (
+        ALL_TIME
+        if period is None
+        else (parse_period(period) if isinstance(period, str) else period)
+    )
+    table = event_id_report(session, Filters(org_id=org_id, period=chosen)).as_table()
+    heading, body = table[0], table[1:]
+    return [dict(zip(heading, row, strict=True)) for row in body]
