@@ -267,3 +267,18 @@ def test_concurrent_runs_of_different_orgs(warehouse: Warehouse) -> None:
     assert errors == []
     with warehouse.connect() as s:
         assert s.scalar("SELECT COUNT(DISTINCT org_id) FROM orders") == 3
+
+
+def test_one_run_can_publish_several_loads(warehouse: Warehouse) -> None:
+    with ExchangeRun(warehouse, "acme", source="test", kind="backfill") as run:
+        first = run.publish(orders_batch(n_orders=2))
+        second_batch = orders_batch(n_orders=4)
+        second_batch.cursors.append(StreamCursor("orders", "page-2"))
+        second = run.publish(second_batch)
+    assert first.load_id.endswith(".1") and second.load_id.endswith(".2")
+    with warehouse.connect() as s:
+        seqs = [r[0] for r in s.fetchall("SELECT seq FROM raw_records ORDER BY seq")]
+        assert seqs == list(range(1, 7))  # one sequence across the run's loads
+        assert s.scalar("SELECT COUNT(*) FROM loads") == 2
+        state = get_state(s, "acme", "test", "orders")
+    assert state is not None and state.cursor == "page-2"

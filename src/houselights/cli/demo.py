@@ -1,7 +1,16 @@
-"""``houselights demo``: the whole flow on example data, start to finish, in one command."""
+"""``houselights demo``: the whole flow on example data, start to finish, in one command.
+
+Two organisations run on simulated Spektrix systems (in this process): connect, check the
+setup against the integration guide, backfill from the order-ID export, let three
+simulated days pass, sync the changes, then the quality summary and the Event ID report.
+A third organisation loads a box office export through the upload route.
+"""
 
 from __future__ import annotations
 
+import contextlib
+from dataclasses import dataclass
+from datetime import date
 from typing import Annotated
 
 import typer
@@ -9,6 +18,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
 from houselights.cli.data import print_load_summary
+from houselights.cli.spektrix import print_setup_check, print_sync_summary, sync_with_progress
 from houselights.context import Houselights
 from houselights.errors import ConflictError
 from houselights.orgs import service as orgs
@@ -18,17 +28,38 @@ DEMO_ORG = "riverside-arts"
 DEMO_NAME = "Riverside Arts Centre"
 
 
+@dataclass(frozen=True)
+class SpektrixDemoOrg:
+    """One demo organisation on a simulated Spektrix system."""
+
+    slug: str
+    name: str
+    region: str
+    client: str
+    seed: int
+    variation: str | None = None
+
+
+SPEKTRIX_ORGS = (
+    SpektrixDemoOrg(
+        "northgate-theatre", "Northgate Theatre", "Yorkshire and The Humber", "northgate", 11
+    ),
+    # A realistic setup slip: fee merchandise without the "Fee" value (guide optional 2).
+    SpektrixDemoOrg(
+        "harbour-arts", "Harbour Arts", "South West", "harbourarts", 12, "fee-without-value"
+    ),
+)
+
+
 def register(app: typer.Typer) -> None:
     """Add ``demo`` to the root app."""
     app.command("demo")(demo)
 
 
 def _ensure_org(hl: Houselights, slug: str, name: str, region: str) -> None:
-    with hl.warehouse.connect() as s, s.transaction():
-        try:
-            orgs.add_org(s, slug, name, region=region, artform="multi-arts")
-        except ConflictError:
-            pass  # the demo is re-runnable: reuse the organisation
+    # The demo is re-runnable: an organisation that exists already is reused.
+    with hl.warehouse.connect() as s, s.transaction(), contextlib.suppress(ConflictError):
+        orgs.add_org(s, slug, name, region=region, artform="multi-arts")
 
 
 def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
@@ -39,14 +70,19 @@ def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
     folder = hl.settings.data_dir / "demo"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{DEMO_ORG}-sales.csv"
-    console.print(f"[bold]1.[/] Writing {lines:,} order lines of example sales to {path}")
+    console.print(f"   Writing {lines:,} order lines of example sales to {path}")
     generated = generate_upload(path, lines=lines, seed=seed)
-    console.print(f"   {generated.orders:,} orders, {generated.bytes_written / 1e6:.1f} MB.")
-    console.print(f"[bold]2.[/] Loading them for {DEMO_NAME} through the exchange "
-                  "(stage → quality checks → publish)")
+    console.print(
+        f"   {generated.orders:,} orders, {generated.bytes_written / 1e6:.1f} MB; "
+        f"loading them for {DEMO_NAME} (stage → quality checks → publish)"
+    )
     with Progress(
-        TextColumn("   {task.description}"), BarColumn(), TaskProgressColumn(),
-        TimeRemainingColumn(), console=err_console, transient=True,
+        TextColumn("   {task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
     ) as bar:
         task = bar.add_task("loading", total=generated.bytes_written)
 
@@ -58,43 +94,131 @@ def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
     for p in summary.problems[:5]:
         console.print(f"     {p['table_name']} {p['record_key']}: {p['reason']}", soft_wrap=True)
     if len(summary.problems) > 5:
-        console.print(f"     … {len(summary.problems) - 5:,} more: "
-                      f"houselights quarantine list {DEMO_ORG}")
+        console.print(
+            f"     … {len(summary.problems) - 5:,} more: houselights quarantine list {DEMO_ORG}"
+        )
 
 
-def show_event_report(hl: Houselights, slug: str, *, limit: int = 12) -> None:
-    """Print the first rows of the Event ID report."""
+def show_event_report(
+    hl: Houselights, slug: str, *, on: date | None = None, limit: int = 8
+) -> None:
+    """Print the first rows of the Event ID report for the financial year containing ``on``."""
+    from houselights.insights.filters import Filters
+    from houselights.insights.periods import current_financial_year, financial_year_of
     from houselights.insights.reports import event_id_report
 
+    period = financial_year_of(on) if on else current_financial_year()
     with hl.warehouse.connect() as s:
-        rows = event_id_report(s, slug)
-    emit_rows(rows[:limit], OutputFormat.table, title=f"Event ID report — {slug} "
-              f"(first {min(limit, len(rows))} of {len(rows)})")
+        report = event_id_report(s, Filters(slug, period=period))
+    table = report.as_table()
+    heads, rows = table[0], table[1:]
+    emit_rows(
+        [dict(zip(heads, r, strict=True)) for r in rows[:limit]],
+        OutputFormat.table,
+        title=f"Event ID report — {slug}, {period.label} (first {min(limit, len(rows))} "
+        f"of {len(rows)})",
+        empty=f"No events in {period.label}.",
+    )
+
+
+def run_spektrix_demo(hl: Houselights, *, tickets: int, days: float) -> date:
+    """Simulate Spektrix for the demo organisations and run connect → check → backfill →
+    sync on each. Returns the simulated date (for the reports)."""
+    from houselights.sources.spektrix.connection import save_connection
+    from houselights.sources.spektrix.setup_check import check_setup
+    from houselights.sources.spektrix.simulator import (
+        ClientConfig,
+        ScaleConfig,
+        SetupVariations,
+        SimulatorConfig,
+        SpektrixSimulator,
+        apply_variation,
+    )
+    from houselights.sources.spektrix.sync import download_report
+
+    clients = tuple(
+        ClientConfig(
+            name=o.client,
+            seed=o.seed,
+            scale=ScaleConfig(tickets=tickets),
+            variations=apply_variation(SetupVariations(), o.variation)
+            if o.variation
+            else SetupVariations(),
+        )
+        for o in SPEKTRIX_ORGS
+    )
+    folder = hl.settings.data_dir / "demo"
+    with SpektrixSimulator(SimulatorConfig(clients=clients)).running() as sim:
+        creds = {c["client"]: c for c in sim.credentials()["clients"]}
+        for o in SPEKTRIX_ORGS:
+            c = creds[o.client]
+            console.rule(f"[bold]{o.name}[/] — simulated Spektrix client '{o.client}'")
+            _ensure_org(hl, o.slug, o.name, o.region)
+            # No request budget against the local simulator; real systems default to 10/s.
+            save_connection(
+                hl,
+                o.slug,
+                client=o.client,
+                base_url=c["base_url"],
+                api_login=c["api_login"],
+                api_key=c["api_key"],
+                report_user=c["report_user"],
+                report_password=c["report_password"],
+                audit_report="Activity Stream - customer audit report",
+                audit_report_url=c["audit_report_url"],
+                request_budget=None,
+            )
+            console.print(
+                f"[bold]1.[/] Connected {o.slug} as API user {c['api_login']} "
+                f"(secrets encrypted in the warehouse)."
+            )
+            console.print("[bold]2.[/] Checking the setup against the integration guide")
+            print_setup_check(check_setup(hl, o.slug))
+            ids = download_report(
+                hl, o.slug, c["order_ids_url"], folder / f"{o.slug}-order-ids.csv"
+            )
+            console.print(f"[bold]3.[/] Backfilling from the historical order-ID export ({ids})")
+            print_sync_summary(sync_with_progress(hl, o.slug, ids))
+            sim.advance(o.client, days=days)
+            console.print(f"[bold]4.[/] {days:g} simulated days later: incremental sync")
+            print_sync_summary(sync_with_progress(hl, o.slug, None))
+        today = sim.now(SPEKTRIX_ORGS[0].client).date()
+    return today
 
 
 def demo(
     ctx: typer.Context,
-    no_serve: Annotated[bool, typer.Option(
-        "--no-serve", help="Do not start the dashboard at the end (for CI and scripts)."
-    )] = False,
-    lines: Annotated[int, typer.Option(help="How many example order lines.")] = 20_000,
-    seed: Annotated[int, typer.Option(help="Seed of the example data.")] = 1,
+    no_serve: Annotated[
+        bool,
+        typer.Option(
+            "--no-serve", help="Do not start the dashboard at the end (for CI and scripts)."
+        ),
+    ] = False,
+    lines: Annotated[int, typer.Option(help="How many example order lines to upload.")] = 20_000,
+    tickets: Annotated[int, typer.Option(help="Tickets per simulated Spektrix system.")] = 6_000,
+    seed: Annotated[int, typer.Option(help="Seed of the example upload data.")] = 1,
 ) -> None:
     """Run houselights end to end on example data.
 
-    Creates an example organisation, writes a realistic box office export, loads it
-    through the quality-checked exchange, and prints the quality summary and the Event ID
-    report. Safe to run again: unchanged data is left as it is.
+    Two organisations on simulated Spektrix systems (connect, setup check, backfill from
+    the order-ID export, incremental sync) and one loading a box office export, each with
+    its quality summary and the Event ID report. Safe to run again: unchanged data is left
+    as it is.
     """
     hl = get_app(ctx)
     console.rule("[bold]houselights demo")
-    console.print(f"Data directory: {hl.settings.data_dir}   database: "
-                  f"{hl.warehouse.display_url}")
+    console.print(f"Data directory: {hl.settings.data_dir}   database: {hl.warehouse.display_url}")
+    today = run_spektrix_demo(hl, tickets=tickets, days=3)
+    console.rule(f"[bold]{DEMO_NAME}[/] — a box office export, uploaded")
     run_upload_demo(hl, lines=lines, seed=seed)
-    console.print("[bold]3.[/] The Event ID report")
+    console.rule("[bold]Event ID reports[/] (what Illuminate asks each organisation for)")
+    for o in SPEKTRIX_ORGS:
+        show_event_report(hl, o.slug, on=today)
     show_event_report(hl, DEMO_ORG)
-    console.print(f"Explore: houselights org show {DEMO_ORG} · houselights runs list {DEMO_ORG}"
-                  f" · houselights checks results {DEMO_ORG}")
+    console.print(
+        f"Explore: houselights status {SPEKTRIX_ORGS[0].slug} · houselights runs list "
+        f"{SPEKTRIX_ORGS[0].slug} · houselights checks results {DEMO_ORG}"
+    )
     if not no_serve:
         from houselights.cli.serve import serve_dashboard
 

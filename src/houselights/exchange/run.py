@@ -94,6 +94,9 @@ class ExchangeRun:
         )
         self.run_id = new_run_id()
         self.loads: list[LoadResult] = []
+        # Raw records are numbered across the whole run (its loads share one sequence),
+        # matching the raw_records key (org, run, stream, seq).
+        self._raw_seq = 0
         self._session: Session | None = None
         self._finished = False
 
@@ -235,7 +238,7 @@ class ExchangeRun:
         stager = Stager(session)
         stager.create()
         records_in = 0
-        raw_seq = 0
+        raw_seq = self._raw_seq
         rejected: list[RejectedRow] = []
         cursors: dict[str, StreamCursor] = {}
         for batch in parts:
@@ -316,6 +319,7 @@ class ExchangeRun:
             ],
         )
         stager.drop()
+        self._raw_seq = raw_seq
         return LoadResult(load_id, records_in, rows_staged, counts, quarantined, outcomes)
 
     def _store_raw(self, session: Session, batch: Batch, seq: int) -> int:

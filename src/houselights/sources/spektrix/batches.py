@@ -1,0 +1,145 @@
+"""Fetched payloads → exchange :class:`Batch` objects (with the raw records kept for replay).
+
+Raw streams and their record keys: the catalogue lists (``events``, ``instances``,
+``plans``, ``venues``, ``stock_items``, ``funds``, ``memberships``, ``statements``) keyed
+by Spektrix id; ``orders`` and ``customers`` by id; ``audit`` by the row's ``change_id``.
+Replay (:mod:`.replay`) rebuilds every canonical row from these alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from houselights.exchange.batch import Batch, RawRecord
+
+from .mapping import (
+    CATALOGUE_LISTS,
+    CatalogueIndex,
+    ProductionFields,
+    change_id,
+    map_audit,
+    map_catalogue,
+    map_customer,
+    map_order,
+)
+
+__all__ = [
+    "CATALOGUE_TABLES_OF",
+    "audit_batch",
+    "catalogue_batch",
+    "catalogue_digests",
+    "orders_batch",
+]
+
+CATALOGUE_TABLES_OF: dict[str, tuple[str, ...]] = {
+    "venues": ("venues",),
+    "plans": ("instances",),
+    "events": ("events",),
+    "instances": ("instances",),
+    "stock_items": ("items",),
+    "funds": ("items",),
+    "memberships": ("items",),
+    "statements": (),
+}
+"""Which canonical tables a catalogue list feeds (plans give instances their venue)."""
+
+
+def catalogue_digests(
+    lists: Mapping[str, list[dict[str, Any]]],
+    fields: ProductionFields,
+) -> dict[str, str]:
+    """A digest per catalogue list (and the mapping settings it depends on)."""
+    salt = json.dumps([fields.season, fields.category, fields.event_type])
+    out = {}
+    for name in CATALOGUE_LISTS:
+        text = json.dumps(
+            sorted(lists.get(name, []), key=lambda p: str(p.get("id"))), sort_keys=True, default=str
+        )
+        out[name] = hashlib.sha256((salt + text).encode()).hexdigest()[:32]
+    return out
+
+
+def catalogue_batch(
+    lists: Mapping[str, list[dict[str, Any]]],
+    fields: ProductionFields,
+    *,
+    changed: Iterable[str] | None = None,
+) -> tuple[Batch, CatalogueIndex, list[str]]:
+    """The catalogue as a batch (only the ``changed`` lists, default all), its index and
+    warnings (untyped merchandise)."""
+    names = set(CATALOGUE_LISTS if changed is None else changed)
+    tables, index = map_catalogue(lists, fields)
+    wanted = {t for n in names for t in CATALOGUE_TABLES_OF[n]}
+    batch = Batch(records_in=sum(len(lists.get(n, [])) for n in names))
+    for table, rows in tables.items():
+        if table in wanted:
+            batch.add(table, rows)
+    for name in CATALOGUE_LISTS:
+        if name in names:
+            batch.raw.extend(RawRecord(name, str(p["id"]), p) for p in lists.get(name, []))
+    warnings = []
+    if index.untyped_items:
+        shown = ", ".join(sorted(index.untyped_items.values())[:5])
+        warnings.append(
+            f"{len(index.untyped_items)} merchandise item(s) have no AS Product Type value "
+            f"and are counted as products ({shown}); set 'Fee' on any that are fees."
+        )
+    return batch, index, warnings
+
+
+def orders_batch(
+    orders: Iterable[dict[str, Any]],
+    customers: Iterable[dict[str, Any]],
+    index: CatalogueIndex,
+    *,
+    privacy: str,
+) -> Batch:
+    """Orders with their lines, and customers, as one batch."""
+    batch = Batch()
+    order_rows, line_rows = [], []
+    for order in orders:
+        row, lines = map_order(order, index)
+        order_rows.append(row)
+        line_rows.extend(lines)
+        batch.raw.append(RawRecord("orders", str(order["id"]), order))
+    customer_rows = []
+    for customer in customers:
+        customer_rows.append(map_customer(customer, privacy=privacy))
+        batch.raw.append(RawRecord("customers", str(customer["id"]), customer))
+    batch.add("orders", order_rows)
+    batch.add("order_lines", line_rows)
+    batch.add("customers", customer_rows)
+    batch.records_in = len(order_rows) + len(customer_rows)
+    return batch
+
+
+def audit_batch(rows: list[dict[str, Any]]) -> Batch:
+    """Customer Audit rows as changes and current contact preferences."""
+    changes, preferences = map_audit(rows)
+    batch = Batch(records_in=len(rows))
+    batch.add("contact_preference_changes", changes)
+    batch.add("contact_preferences", preferences)
+    seen: set[str] = set()
+    for row in rows:
+        key = change_id(row)
+        if key not in seen:
+            seen.add(key)
+            batch.raw.append(RawRecord("audit", key, row))
+    return batch
+
+
+def merge(batches: Iterable[Batch]) -> Batch:
+    """One batch holding every part of ``batches`` (tables appended, cursors kept)."""
+    out = Batch()
+    for b in batches:
+        for table, rows in b.tables.items():
+            assert isinstance(rows, list)
+            out.add(table, rows)
+        out.raw.extend(b.raw)
+        out.rejected.extend(b.rejected)
+        out.cursors.extend(b.cursors)
+        out.records_in += b.records_in
+    return out
