@@ -102,18 +102,16 @@ def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
 def show_event_report(
     hl: Houselights, slug: str, *, on: date | None = None, limit: int = 8
 ) -> None:
-    """Print the first rows of the Event ID report for the financial year containing ``on``."""
-    from houselights.insights.filters import Filters
-    from houselights.insights.periods import current_financial_year, financial_year_of
-    from houselights.insights.reports import event_id_report
+    """Print the first rows of the Event ID report: for the financial year containing
+    ``on`` when given (the simulated systems' "today"), otherwise over all time."""
+    from houselights.insights.periods import financial_year_of
+    from houselights.services.reports import ALL_TIME, event_id_rows
 
-    period = financial_year_of(on) if on else current_financial_year()
+    period = financial_year_of(on) if on else ALL_TIME
     with hl.warehouse.connect() as s:
-        report = event_id_report(s, Filters(slug, period=period))
-    table = report.as_table()
-    heads, rows = table[0], table[1:]
+        rows = event_id_rows(s, slug, period)
     emit_rows(
-        [dict(zip(heads, r, strict=True)) for r in rows[:limit]],
+        rows[:limit],
         OutputFormat.table,
         title=f"Event ID report — {slug}, {period.label} (first {min(limit, len(rows))} "
         f"of {len(rows)})",

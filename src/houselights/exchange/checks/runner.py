@@ -134,10 +134,15 @@ def run_checks(
         if n == 0:
             outcomes.append(CheckOutcome(rule, 0, "pass"))
             continue
+        # Show the offending value beside the key where the rule is about a value.
+        shown = _key_expr(rule.table)
+        if rule.kind in ("accepted_values", "range", "postcode_format") and rule.columns:
+            value = f"CAST(s.{rule.columns[0]} AS VARCHAR)"
+            shown = f"{shown} || ' = ' || COALESCE({value}, 'empty')"
         sample = [
             str(r[0])
             for r in session.fetchall(
-                f"SELECT {_key_expr(rule.table)} FROM {stage_name(rule.table)} s "
+                f"SELECT {shown} FROM {stage_name(rule.table)} s "
                 "WHERE s._row_id IN (SELECT _row_id FROM failing_rows) "
                 f"ORDER BY s._row_id LIMIT {SAMPLE_SIZE}"
             )
