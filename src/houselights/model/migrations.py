@@ -2,7 +2,9 @@
 
 A migration is a version number, a description and the statements for each dialect.
 Never edit a released migration: add a new one. Version 1 creates the tables declared in
-:mod:`houselights.model.schema` as they were at release.
+:mod:`houselights.model.schema` (the current shape), so every later migration must be
+safe on a warehouse that already has its change (``ADD COLUMN IF NOT EXISTS``…): a new
+warehouse gets everything from version 1, an older one catches up through the rest.
 """
 
 from __future__ import annotations
@@ -33,8 +35,14 @@ def _initial(dialect: Dialect) -> list[str]:
     return stmts
 
 
+def _next_sync(dialect: Dialect) -> list[str]:
+    # IF NOT EXISTS: a warehouse created at this version already has it from migration 1.
+    return ["ALTER TABLE connections ADD COLUMN IF NOT EXISTS next_sync_at TIMESTAMP"]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
+    Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
 )
 
 _LEDGER = (

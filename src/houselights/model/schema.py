@@ -291,6 +291,7 @@ META_TABLES: tuple[Table, ...] = (
             _c("status_reason", "text"),
             _c("created_at", "timestamp", False),
             _c("updated_at", "timestamp", False),
+            _c("next_sync_at", "timestamp", doc="when the scheduler next syncs (migration 2)"),
         ),
         ("org_id", "source"),
         doc="How to reach each organisation's box office.",

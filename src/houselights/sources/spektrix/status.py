@@ -138,6 +138,13 @@ def connection_status(hl: Houselights, org_id: str) -> ConnectionStatus:
             )
     interval = timedelta(minutes=int(conn.settings.get("sync_interval_minutes", 60)))
     if conn.status == "active":
+        # The scheduler's own plan (houselights worker) when it has one.
+        with hl.warehouse.connect() as s:
+            planned = s.scalar(
+                "SELECT next_sync_at FROM connections WHERE org_id = ? AND source = ?",
+                [org_id, SOURCE],
+            )
         last = runs[0][3] or runs[0][2] if runs else None
-        result.next_run = max(now, last + interval) if last else now
+        fallback = max(now, last + interval) if last else now
+        result.next_run = max(now, planned) if planned else fallback
     return result
