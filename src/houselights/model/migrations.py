@@ -40,9 +40,19 @@ def _next_sync(dialect: Dialect) -> list[str]:
     return ["ALTER TABLE connections ADD COLUMN IF NOT EXISTS next_sync_at TIMESTAMP"]
 
 
+def _insight_tables(dialect: Dialect) -> list[str]:
+    # The insights' derived tables (rebuilt from published data; safe to drop) and the
+    # user-supplied ONS Postcode Directory. Their DDL lives with the code that fills them.
+    from houselights.insights.facts import _DDL, _PG_INDEXES
+    from houselights.insights.geography import _ONSPD_DDL
+
+    return [*_DDL, *(_PG_INDEXES if dialect == "postgres" else ()), _ONSPD_DDL]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
     Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
+    Migration(3, "insight fact tables and the ONS Postcode Directory table", _insight_tables),
 )
 
 _LEDGER = (

@@ -1,0 +1,264 @@
+"""Derived tables that make insights fast: one wide row per order line, one row per booker.
+
+Joining 10 million order lines to their orders and instances on every dashboard call
+costs about half a second on DuckDB (docs/benchmarks.md); scanning one pre-joined table,
+stored in (organisation, performance date) order, costs a few tens of milliseconds. So
+insights keep two derived tables, rebuilt **per organisation** from the published tables:
+
+``insight_line_facts``
+    every order line with its order (date, channel, customer) and instance (start,
+    venue, capacity, cancelled) — a ``ticket`` line for a supplementary instance is
+    stored with kind ``supplementary``, so ``kind = 'ticket'`` means attendance;
+``insight_booker_facts``
+    per booker, the first occasion and the next one after it, by performance date and by
+    order date (for new vs returning, first-timer return and lapsed counts).
+
+They are refreshed lazily: before answering, :func:`ensure_fresh` compares a cheap
+signature of the organisation's published data (its ``loads``; row counts for data
+written without the exchange) with the one recorded at the last build, and rebuilds that
+organisation only when it changed. The
+exchange may also call :func:`refresh_facts` right after publishing so the first
+dashboard call does not pay for the rebuild. Nothing here changes a published table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from houselights.insights._sql import placeholders
+from houselights.warehouse.base import Session
+
+__all__ = ["BOOKER_FACTS", "LINE_FACTS", "cached_per_org", "ensure_fresh", "refresh_facts"]
+
+LINE_FACTS = "insight_line_facts"
+BOOKER_FACTS = "insight_booker_facts"
+_STATE = "insight_facts_state"
+_CACHE = "insight_org_cache"
+
+# Created by migration 3 (houselights.model.migrations); `_create` also makes them on
+# first use for a warehouse opened without migrating.
+_DDL = (
+    f"""CREATE TABLE IF NOT EXISTS {LINE_FACTS} (
+        org_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL,
+        kind TEXT NOT NULL, status TEXT NOT NULL, instance_id TEXT, event_id TEXT,
+        venue_id TEXT, capacity INTEGER, starts_at TIMESTAMP, cancelled BOOLEAN NOT NULL,
+        created_at TIMESTAMP NOT NULL, customer_id TEXT, channel TEXT,
+        price_paid NUMERIC(14,2) NOT NULL, face_value NUMERIC(14,2),
+        is_comp BOOLEAN NOT NULL, is_concession BOOLEAN NOT NULL,
+        ticket_type TEXT, price_band TEXT)""",
+    f"""CREATE TABLE IF NOT EXISTS {BOOKER_FACTS} (
+        org_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+        first_performance_at TIMESTAMP, next_performance_at TIMESTAMP,
+        first_order_at TIMESTAMP, next_order_at TIMESTAMP)""",
+    f"""CREATE TABLE IF NOT EXISTS {_CACHE} (
+        org_id TEXT NOT NULL, signature TEXT NOT NULL, cache_key TEXT NOT NULL,
+        payload TEXT NOT NULL)""",
+    # Created last: its existence says all the others exist.
+    f"""CREATE TABLE IF NOT EXISTS {_STATE} (
+        org_id TEXT PRIMARY KEY, signature TEXT NOT NULL, built_at TIMESTAMP NOT NULL)""",
+)
+# DuckDB answers from zone maps over rows inserted in (org, start) order; PostgreSQL
+# needs indexes.
+_PG_INDEXES = (
+    f"CREATE INDEX IF NOT EXISTS ix_{LINE_FACTS}_start ON {LINE_FACTS} (org_id, starts_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{LINE_FACTS}_created ON {LINE_FACTS} (org_id, created_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{BOOKER_FACTS}_org ON {BOOKER_FACTS} (org_id, customer_id)",
+)
+
+_SIGNED_TABLES = ("order_lines", "orders", "instances")
+_DUCKDB_BUILD_LOCK = threading.Lock()
+
+
+def _create(session: Session) -> None:
+    exists = session.scalar(
+        "SELECT COUNT(*) FROM information_schema.tables "
+        "WHERE table_schema = current_schema() AND table_name = ?",
+        [_STATE],
+    )
+    if exists:
+        return
+    for stmt in _DDL:
+        session.execute(stmt)
+    if session.dialect == "postgres":
+        for stmt in _PG_INDEXES:
+            session.execute(stmt)
+
+
+def _signatures(session: Session, org_ids: Sequence[str]) -> dict[str, str]:
+    """What the organisation's published data looks like, cheaply.
+
+    Every publish records a row in ``loads``, so for an organisation with loads their
+    count and latest time say whether anything changed. Data written without the exchange
+    (tests, a manual import) has no loads: its row counts are used instead.
+    """
+    parts: dict[str, list[str]] = {o: [] for o in org_ids}
+    for org, n, last in session.fetchall(
+        f"SELECT org_id, COUNT(*), MAX(published_at) FROM loads "
+        f"WHERE org_id IN ({placeholders(org_ids)}) GROUP BY org_id",
+        list(org_ids),
+    ):
+        parts[org].append(f"loads:{n}:{last}")
+    unloaded = [o for o in org_ids if not parts[o]]
+    for table in _SIGNED_TABLES if unloaded else ():
+        for org, n in session.fetchall(
+            f"SELECT org_id, COUNT(*) FROM {table} "
+            f"WHERE org_id IN ({placeholders(unloaded)}) GROUP BY org_id",
+            unloaded,
+        ):
+            parts[org].append(f"{table}:{n}")
+    return {o: hashlib.sha256("|".join(sorted(p)).encode()).hexdigest() for o, p in parts.items()}
+
+
+def ensure_fresh(session: Session, org_ids: Sequence[str]) -> None:
+    """Rebuild the derived tables of any organisation in ``org_ids`` whose published data
+    changed since they were built (or that was never built)."""
+    if not org_ids:
+        return
+    _create(session)
+    wanted = _signatures(session, org_ids)
+    have: dict[str, str] = dict(
+        session.fetchall(
+            f"SELECT org_id, signature FROM {_STATE} WHERE org_id IN ({placeholders(org_ids)})",
+            list(org_ids),
+        )
+    )
+    for org in org_ids:
+        if have.get(org) != wanted[org]:
+            _rebuild(session, org, wanted[org])
+
+
+def refresh_facts(session: Session, org_id: str) -> None:
+    """Rebuild one organisation's derived tables now (e.g. right after a publish)."""
+    _create(session)
+    _rebuild(session, org_id, _signatures(session, [org_id])[org_id], force=True)
+
+
+def _rebuild(session: Session, org_id: str, signature: str, *, force: bool = False) -> None:
+    if session.dialect == "duckdb":
+        # One DuckDB process: two threads rebuilding the same tables would conflict.
+        with _DUCKDB_BUILD_LOCK:
+            _rebuild_locked(session, org_id, signature, force)
+    else:
+        _rebuild_locked(session, org_id, signature, force)
+
+
+def _rebuild_locked(session: Session, org_id: str, signature: str, force: bool) -> None:
+    with session.transaction():
+        if session.dialect == "postgres":
+            # Two API workers noticing the same change: the second waits, then finds the
+            # state already current and does nothing.
+            # Advisory locks are database-wide: key on the schema too, so warehouses in
+            # other schemas of the same database never wait for each other.
+            schema = session.scalar("SELECT current_schema()")
+            key = int.from_bytes(
+                hashlib.sha256(f"houselights-facts:{schema}:{org_id}".encode()).digest()[:8],
+                "big",
+                signed=True,
+            )
+            session.execute("SELECT pg_advisory_xact_lock(?)", [key])
+        current = session.scalar(f"SELECT signature FROM {_STATE} WHERE org_id = ?", [org_id])
+        if current == signature and not force:
+            return
+        session.execute(f"DELETE FROM {LINE_FACTS} WHERE org_id = ?", [org_id])
+        session.execute(
+            f"""
+            INSERT INTO {LINE_FACTS}
+            SELECT l.org_id, l.order_id, l.line_no,
+                   CASE WHEN l.kind = 'ticket' AND i.is_supplementary THEN 'supplementary'
+                        ELSE l.kind END,
+                   l.status, l.instance_id, i.event_id, i.venue_id, i.capacity, i.starts_at,
+                   COALESCE(i.cancelled, FALSE), o.created_at, o.customer_id, o.channel,
+                   l.price_paid, l.face_value, l.is_comp, l.is_concession, l.ticket_type,
+                   l.price_band
+            FROM order_lines l
+            JOIN orders o ON o.org_id = l.org_id AND o.order_id = l.order_id
+            LEFT JOIN instances i ON i.org_id = l.org_id AND i.instance_id = l.instance_id
+            WHERE l.org_id = ?
+            ORDER BY i.starts_at NULLS LAST, o.created_at
+            """,
+            [org_id],
+        )
+        if session.dialect == "postgres":
+            # Fresh statistics, or the planner joins the new rows with a nested loop
+            # (minutes instead of seconds for a million lines).
+            session.execute(f"ANALYZE {LINE_FACTS}")
+        session.execute(f"DELETE FROM {BOOKER_FACTS} WHERE org_id = ?", [org_id])
+        session.execute(
+            f"""
+            INSERT INTO {BOOKER_FACTS}
+            WITH occ AS (
+                SELECT f.customer_id, f.starts_at, f.created_at FROM {LINE_FACTS} f
+                WHERE f.org_id = ? AND f.kind = 'ticket' AND f.status = 'issued'
+                  AND NOT f.cancelled AND f.starts_at IS NOT NULL
+                  AND f.customer_id IS NOT NULL),
+            firsts AS (
+                SELECT occ.customer_id, MIN(occ.starts_at) AS fp, MIN(occ.created_at) AS fo
+                FROM occ GROUP BY occ.customer_id)
+            SELECT ?, occ.customer_id, firsts.fp,
+                   MIN(occ.starts_at) FILTER (WHERE occ.starts_at > firsts.fp), firsts.fo,
+                   MIN(occ.created_at) FILTER (WHERE occ.created_at > firsts.fo)
+            FROM occ JOIN firsts ON firsts.customer_id = occ.customer_id
+            GROUP BY occ.customer_id, firsts.fp, firsts.fo
+            """,
+            [org_id, org_id],
+        )
+        if session.dialect == "postgres":
+            session.execute(f"ANALYZE {BOOKER_FACTS}")
+        session.execute(f"DELETE FROM {_CACHE} WHERE org_id = ?", [org_id])
+        session.execute(f"DELETE FROM {_STATE} WHERE org_id = ?", [org_id])
+        session.execute(
+            f"INSERT INTO {_STATE} (org_id, signature, built_at) VALUES (?, ?, ?)",
+            [org_id, signature, datetime.now(UTC).replace(tzinfo=None)],
+        )
+
+
+def cached_per_org(
+    session: Session,
+    org_ids: Sequence[str],
+    key: str,
+    compute: Callable[[list[str]], dict[str, Any]],
+) -> dict[str, Any]:
+    """Per-organisation aggregates, computed once per build of the organisation's facts.
+
+    ``compute(orgs)`` returns a JSON-serialisable value per organisation; values cached
+    under ``key`` for the organisation's current facts are reused, the rest computed and
+    stored. Used by benchmarks: the cohort (who granted what) is still resolved at query
+    time, only each organisation's own aggregates are kept.
+    """
+    ensure_fresh(session, org_ids)
+    marks = placeholders(org_ids)
+    found: dict[str, Any] = {}
+    for org, payload in session.fetchall(
+        f"SELECT c.org_id, c.payload FROM {_CACHE} c JOIN {_STATE} s "
+        "ON s.org_id = c.org_id AND s.signature = c.signature "
+        f"WHERE c.cache_key = ? AND c.org_id IN ({marks})",
+        [key, *org_ids],
+    ):
+        found[str(org)] = json.loads(payload)
+    missing = [o for o in org_ids if o not in found]
+    if missing:
+        computed = compute(missing)
+        signatures: dict[str, str] = dict(
+            session.fetchall(
+                f"SELECT org_id, signature FROM {_STATE} WHERE org_id IN ({placeholders(missing)})",
+                missing,
+            )
+        )
+        with session.transaction():
+            session.execute(
+                f"DELETE FROM {_CACHE} WHERE cache_key = ? AND org_id IN ({placeholders(missing)})",
+                [key, *missing],
+            )
+            for org in missing:
+                session.execute(
+                    f"INSERT INTO {_CACHE} (org_id, signature, cache_key, payload) "
+                    "VALUES (?, ?, ?, ?)",
+                    [org, signatures[org], key, json.dumps(computed.get(org))],
+                )
+                found[org] = computed.get(org)
+    return found
