@@ -88,7 +88,7 @@ def root(
 
 
 def _register() -> None:
-    from houselights.cli import data, db, demo, orgs, serve, spektrix
+    from houselights.cli import data, db, demo, orgs, serve, spektrix, worker
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.org_app, name="org")
@@ -97,6 +97,7 @@ def _register() -> None:
     demo.register(app)
     spektrix.register(app)
     serve.register(app)
+    worker.register(app)
     try:
         from houselights.cli import simulate
     except ImportError:  # the simulator ships with the package; guard for partial installs

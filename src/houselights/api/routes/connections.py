@@ -1,0 +1,74 @@
+"""Box office connections (secrets redacted), their status and the setup check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from importlib import import_module
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from houselights.api.deps import Ctx, PageQuery, paged
+from houselights.context import Houselights
+from houselights.errors import InputError
+from houselights.orgs.service import get_connection, list_connections
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["connections"])
+
+# Source → (module, function). Imported lazily: a source's client stack loads only when
+# its status or setup check is asked for.
+_STATUS: dict[str, tuple[str, str]] = {
+    "spektrix": ("houselights.sources.spektrix.sync", "connection_status"),
+}
+_SETUP: dict[str, tuple[str, str]] = {
+    "spektrix": ("houselights.sources.spektrix.setup_check", "check_setup"),
+}
+
+
+def _source_function(
+    table: dict[str, tuple[str, str]], source: str, what: str
+) -> Callable[[Houselights, str], Any]:
+    if source not in table:
+        raise InputError(
+            f"There is no {what} for {source} connections.",
+            hint=f"Available for: {', '.join(sorted(table))}.",
+        )
+    module, name = table[source]
+    function: Callable[[Houselights, str], Any] = getattr(import_module(module), name)
+    return function
+
+
+@router.get("/orgs/{slug}/connections", summary="Connections")
+def connections(ctx: Ctx, request: Request, slug: str, page: PageQuery) -> dict[str, Any]:
+    """The organisation's box office connections; secrets only by name, redacted."""
+    rows = list_connections(ctx.session, ctx.org(slug, "manage"), ctx.hl.vault)
+    return paged(request, page, [c.redacted() for c in rows])
+
+
+@router.get("/orgs/{slug}/connections/{source}", summary="One connection")
+def connection(ctx: Ctx, slug: str, source: str) -> dict[str, Any]:
+    """One connection; secrets only by name, redacted."""
+    return get_connection(ctx.session, ctx.org(slug, "manage"), source, ctx.hl.vault).redacted()
+
+
+@router.get("/orgs/{slug}/connections/{source}/status", summary="Connection status")
+def connection_status(ctx: Ctx, slug: str, source: str) -> dict[str, Any]:
+    """Last success, lag per stream, last error and next run of the connection."""
+    org_id = ctx.org(slug, "manage")
+    get_connection(ctx.session, org_id, source)
+    result = _source_function(_STATUS, source, "status report")(ctx.hl, org_id)
+    out: dict[str, Any] = result.to_dict()
+    return out
+
+
+@router.post("/orgs/{slug}/connections/{source}/setup-check", summary="Run the setup check")
+def setup_check(ctx: Ctx, slug: str, source: str) -> dict[str, Any]:
+    """Verify the connection's setup against the integration guide, step by step, with
+    the fix for each failing step. Calls the box office, hence POST."""
+    org_id = ctx.org(slug, "manage")
+    get_connection(ctx.session, org_id, source)
+    result = _source_function(_SETUP, source, "setup check")(ctx.hl, org_id)
+    out: dict[str, Any] = result.to_dict()
+    return out

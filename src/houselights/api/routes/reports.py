@@ -1,0 +1,66 @@
+"""Standard reports of one organisation: Event ID, sales by event and by performance,
+the funder quarterly activity report and the data-quality report."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from houselights import insights as hi
+from houselights.api.deps import Ctx, FilterQuery, PageQuery, paged
+
+__all__ = ["router"]
+
+router = APIRouter(tags=["reports"])
+
+
+@router.get("/orgs/{slug}/reports/event-id", summary="Event ID report")
+def event_id(
+    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+) -> dict[str, Any]:
+    """Event ID, name, first and last instance of every event with an instance in the
+    period — what a funded organisation gives Illuminate. Paged over its rows."""
+    report = hi.event_id_report(ctx.session, filters.for_org(ctx.org(slug, "reports")))
+    return {
+        "org_id": report.org_id,
+        "period": report.period.to_dict(),
+        **paged(request, page, report.rows),
+    }
+
+
+@router.get("/orgs/{slug}/reports/sales-by-event", summary="Sales by event")
+def sales_by_event(
+    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+) -> dict[str, Any]:
+    """Performances, capacity, tickets, income and utilisation of each event."""
+    rows = hi.sales_by_event(ctx.session, filters.for_org(ctx.org(slug, "reports")))
+    return paged(request, page, rows)
+
+
+@router.get("/orgs/{slug}/reports/sales-by-instance", summary="Sales by performance")
+def sales_by_instance(
+    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+) -> dict[str, Any]:
+    """Tickets, returns, income and utilisation of each performance."""
+    rows = hi.sales_by_instance(ctx.session, filters.for_org(ctx.org(slug, "reports")))
+    return paged(request, page, rows)
+
+
+@router.get("/orgs/{slug}/reports/funder-quarterly", summary="Funder quarterly activity")
+def funder_quarterly(ctx: Ctx, slug: str, filters: FilterQuery) -> dict[str, Any]:
+    """Events, performances, attendance, capacity and income per financial quarter."""
+    scoped = filters.for_org(ctx.org(slug, "reports"))
+    return hi.funder_quarterly_report(ctx.session, scoped).to_dict()
+
+
+@router.get("/orgs/{slug}/reports/data-quality", summary="Data-quality report")
+def data_quality(
+    ctx: Ctx,
+    slug: str,
+    filters: FilterQuery,
+    runs: Annotated[int, Query(ge=1, le=200, description="How many recent runs.")] = 20,
+) -> dict[str, Any]:
+    """Recent runs, their check results and quarantined rows grouped by check."""
+    scoped = filters.for_org(ctx.org(slug, "manage"))
+    return hi.data_quality_report(ctx.session, scoped, runs=runs).to_dict()
