@@ -46,7 +46,7 @@ GEOGRAPHY_LEVELS: tuple[GeographyLevel, ...] = (
 )
 ONSPD_TABLE = "onspd_postcodes"
 
-# TODO(lead): move into a migration; until then insights creates it on first load.
+# Created by migration 3; `load_onspd` also creates it for a warehouse opened unmigrated.
 _ONSPD_DDL = (
     f"CREATE TABLE IF NOT EXISTS {ONSPD_TABLE} ("
     "postcode TEXT NOT NULL, lat DOUBLE PRECISION, lon DOUBLE PRECISION, "
