@@ -23,7 +23,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,15 +30,14 @@ from types import ModuleType
 
 import duckdb
 import httpx
-import psycopg
 import uvicorn
 
+from _pg import pg_schema
 from houselights.api import create_app
 from houselights.api.tokens import create_token
 from houselights.context import Houselights
 from houselights.insights import facts
 
-PG = "postgresql://postgres@127.0.0.1:5432/test"
 ORG = "org01"
 PERIOD = {"period": "2024/25"}
 VIEWER = {"viewer": "funder", **PERIOD}
@@ -188,12 +186,9 @@ def run_duckdb(tickets: int, repeat: int, workdir: Path) -> None:
 
 
 def run_postgres(tickets: int, repeat: int, workdir: Path) -> None:
-    schema = f"bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
+    with pg_schema("bench_dashboard") as url:
         t0 = time.perf_counter()
-        hl = Houselights(data_dir=workdir, database_url=f"{PG}?options=-csearch_path%3D{schema}")
+        hl = Houselights(data_dir=workdir, database_url=url)
         src = duckdb.connect()
         GEN.create_schema(src)
         GEN.generate(src, tickets)
@@ -209,9 +204,6 @@ def run_postgres(tickets: int, repeat: int, workdir: Path) -> None:
             time_endpoints(hl, repeat),
         )
         hl.close()
-    finally:
-        with psycopg.connect(PG, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def main() -> int:

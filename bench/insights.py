@@ -21,22 +21,20 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import psycopg
 import pyarrow as pa
 
+from _pg import pg_schema
 from houselights import insights as hi
 from houselights.insights import facts
 from houselights.model.postcodes import postcode_areas
 from houselights.model.schema import CANONICAL_TABLES, META_TABLES, render_create
 from houselights.warehouse import Session, open_warehouse
 
-PG = "postgresql://postgres@127.0.0.1:5432/test"
 ORG_WEIGHTS = (0.30, 0.20, 0.10, 0.10, 0.10, 0.10, 0.05, 0.05)
 DAYS = 1826  # five financial years, 2020/21 … 2024/25
 FY = hi.financial_year(2024)
@@ -300,11 +298,8 @@ def run_duckdb(tickets: int, repeat: int, workdir: Path) -> None:
 
 
 def run_postgres(tickets: int, repeat: int) -> None:
-    schema = f"bench_insights_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(PG, autocommit=True) as admin:
-        admin.execute(f"CREATE SCHEMA {schema}")
-    try:
-        wh = open_warehouse(f"{PG}?options=-csearch_path%3D{schema}")
+    with pg_schema("bench_insights") as url:
+        wh = open_warehouse(url)
         t0 = time.perf_counter()
         src = duckdb.connect()
         create_schema(src)
@@ -319,9 +314,6 @@ def run_postgres(tickets: int, repeat: int) -> None:
                 time_calls(s, "org01", repeat),
             )
         wh.close()
-    finally:
-        with psycopg.connect(PG, autocommit=True) as admin:
-            admin.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def main() -> int:

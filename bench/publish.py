@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-PG = "postgresql://postgres@127.0.0.1:5432/test"
+from _pg import pg_schema
 
 
 def make_batch(n_lines: int, seed: int = 7):  # type: ignore[no-untyped-def]
@@ -102,18 +102,11 @@ def run_one(backend: str, n_lines: int) -> dict[str, float]:
     from houselights.exchange import ExchangeRun
     from houselights.warehouse import open_warehouse
 
-    schema = None
-    if backend == "duckdb":
-        tmp = Path(tempfile.mkdtemp())
-        url = f"duckdb://{tmp / 'bench.duckdb'}"
-    else:
-        import psycopg
-
-        schema = f"bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG, autocommit=True) as c:
-            c.execute(f"CREATE SCHEMA {schema}")
-        url = f"{PG}?options=-csearch_path%3D{schema}"
-    try:
+    with ExitStack() as stack:
+        if backend == "duckdb":
+            url = f"duckdb://{Path(tempfile.mkdtemp()) / 'bench.duckdb'}"
+        else:
+            url = stack.enter_context(pg_schema("bench_publish"))
         wh = open_warehouse(url)
         t0 = time.perf_counter()
         batch = make_batch(n_lines)
@@ -125,12 +118,6 @@ def run_one(backend: str, n_lines: int) -> dict[str, float]:
                 run.publish(batch)
             timings[label] = time.perf_counter() - t0
         wh.close()
-    finally:
-        if schema:
-            import psycopg
-
-            with psycopg.connect(PG, autocommit=True) as c:
-                c.execute(f"DROP SCHEMA {schema} CASCADE")
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return {"generate_s": gen, **{f"{k}_s": v for k, v in timings.items()}, "peak_mb": peak_mb}
 

@@ -73,10 +73,16 @@ def emit_rows(
     *,
     title: str | None = None,
     columns: Sequence[str] | None = None,
+    table_columns: Sequence[str] | None = None,
     empty: str = "Nothing to show.",
 ) -> None:
-    """Print ``rows`` as a rich table, CSV or JSON on standard output."""
-    cols = list(columns or (rows[0].keys() if rows else []))
+    """Print ``rows`` as a rich table, CSV or JSON on standard output.
+
+    ``columns`` limits every format; ``table_columns`` only the on-screen table (CSV and
+    JSON keep every field, for scripts).
+    """
+    chosen = table_columns if fmt is OutputFormat.table and table_columns else columns
+    cols = list(chosen or (rows[0].keys() if rows else []))
     if fmt is OutputFormat.json:
         sys.stdout.write(json.dumps([to_jsonable(r) for r in rows], indent=2) + "\n")
         return

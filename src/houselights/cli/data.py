@@ -189,7 +189,7 @@ def runs_list(
         rows,
         fmt,
         title=f"Runs of {slug}",
-        columns=[
+        table_columns=[
             "run_id",
             "kind",
             "source",
@@ -199,9 +199,7 @@ def runs_list(
             "rows_unchanged",
             "rows_quarantined",
             "message",
-        ]
-        if fmt is OutputFormat.table
-        else None,
+        ],
         empty=f"{slug} has no runs yet.",
     )
 
@@ -234,16 +232,14 @@ def checks_results(
         rows,
         fmt,
         title=f"Check results of {slug}",
-        columns=[
+        table_columns=[
             "check_name",
             "policy",
             "outcome",
             "failing_rows",
             "description",
             "sample",
-        ]
-        if fmt is OutputFormat.table
-        else None,
+        ],
         empty="No check results yet.",
     )
 
@@ -264,15 +260,13 @@ def quarantine_list(
         rows,
         fmt,
         title=f"Quarantine of {slug}",
-        columns=[
+        table_columns=[
             "run_id",
             "table_name",
             "record_key",
             "check_name",
             "reason",
-        ]
-        if fmt is OutputFormat.table
-        else None,
+        ],
         empty="Nothing in quarantine.",
     )
 
