@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from houselights.errors import ConfigError
-from houselights.model.migrations import MIGRATIONS, applied_versions, upgrade
 from houselights.model.schema import CANONICAL_TABLES, META_TABLES
 from houselights.settings import load_settings
 from houselights.warehouse import Warehouse, open_warehouse
+from houselights.warehouse.migrations import MIGRATIONS, applied_versions, upgrade
 from houselights.warehouse.urls import redact_url
 
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+from houselights.common import utcnow
 from houselights.errors import InputError, NotFoundError
-from houselights.exchange.run import utcnow
 from houselights.orgs.service import get_org
 from houselights.warehouse.base import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from houselights.cli.common import console, get_app
-from houselights.model.migrations import MIGRATIONS, applied_versions, upgrade
+from houselights.warehouse.migrations import MIGRATIONS, applied_versions, upgrade
 
 app = typer.Typer(help="The warehouse database: schema migrations.", no_args_is_help=True)
 

@@ -16,12 +16,12 @@ import secrets
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any
 
 import pyarrow as pa
 
+from houselights.common import utcnow
 from houselights.errors import ChecksFailedError, ConflictError, HouselightsError
 from houselights.exchange.batch import Batch, RejectedRow, StreamCursor
 from houselights.exchange.checks.rules import Rule, apply_overrides, default_rules, volume_rule
@@ -33,11 +33,6 @@ from houselights.warehouse.base import Session, Warehouse
 __all__ = ["ExchangeRun", "LoadResult", "new_run_id", "utcnow"]
 
 log = logging.getLogger(__name__)
-
-
-def utcnow() -> datetime:
-    """Now, in UTC, without tzinfo (the warehouse stores naive UTC for bookkeeping)."""
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def new_run_id() -> str:

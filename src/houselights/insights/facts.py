@@ -40,7 +40,7 @@ BOOKER_FACTS = "insight_booker_facts"
 _STATE = "insight_facts_state"
 _CACHE = "insight_org_cache"
 
-# Created by migration 3 (houselights.model.migrations); `_create` also makes them on
+# Created by migration 3 (houselights.warehouse.migrations); `_create` also makes them on
 # first use for a warehouse opened without migrating.
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {LINE_FACTS} (

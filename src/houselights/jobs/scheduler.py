@@ -22,9 +22,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from houselights.common import utcnow
 from houselights.context import Houselights
 from houselights.errors import AccessWithdrawnError, ConflictError, HouselightsError
-from houselights.exchange.run import utcnow
 
 __all__ = ["DueSync", "PassResult", "claim", "due_syncs", "run_due_syncs", "run_worker"]
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from houselights.common import Dialect
+
 __all__ = [
     "CANONICAL_TABLES",
     "META_TABLES",
@@ -22,7 +24,6 @@ __all__ = [
     "render_create",
 ]
 
-Dialect = Literal["duckdb", "postgres"]
 LogicalType = Literal["text", "int", "bigint", "bool", "money", "timestamp", "double", "json"]
 
 _TYPES: dict[LogicalType, dict[Dialect, str]] = {

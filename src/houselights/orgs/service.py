@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from houselights.common import utcnow
 from houselights.errors import ConflictError, InputError, NotFoundError
-from houselights.exchange.run import utcnow
 from houselights.orgs.vault import SecretVault, redact
 from houselights.warehouse.base import Session
 

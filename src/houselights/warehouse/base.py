@@ -14,7 +14,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from houselights.model.schema import Dialect
+from houselights.common import Dialect
 
 __all__ = ["Params", "Row", "Session", "Warehouse"]
 

@@ -27,7 +27,7 @@ def open_warehouse(url: str, *, migrate: bool = True) -> Warehouse:
             hint="Use duckdb:///path/to/file.duckdb or postgresql://user@host:5432/db.",
         )
     if migrate:
-        from houselights.model.migrations import upgrade
+        from houselights.warehouse.migrations import upgrade
 
         upgrade(wh)
     return wh

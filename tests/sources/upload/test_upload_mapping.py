@@ -10,11 +10,10 @@ import pytest
 from upload_helpers import table_rows
 
 from houselights.exchange.batch import Batch
+from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 from houselights.sources.upload.mapping import (
     UploadMapper,
     batches_from_raw,
-    is_comp_ticket_type,
-    is_concession_ticket_type,
     slug,
 )
 from houselights.sources.upload.replay import map_raw_records

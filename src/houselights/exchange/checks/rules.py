@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
+from houselights.common import Dialect
 from houselights.errors import ConfigError
-from houselights.model.schema import CANONICAL_TABLES, Dialect
+from houselights.model.schema import CANONICAL_TABLES
 
 __all__ = [
     "POLICIES",

@@ -6,9 +6,9 @@ import json
 import statistics
 from dataclasses import dataclass, field
 
+from houselights.common import Dialect
 from houselights.exchange.checks.rules import Rule
 from houselights.exchange.stage import TABLES_BY_NAME, stage_name
-from houselights.model.schema import Dialect
 from houselights.warehouse.base import Session
 
 __all__ = ["CheckOutcome", "quarantine_staged", "row_json", "run_checks"]

@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any
 
 from houselights.model.postcodes import normalise_postcode
-from houselights.sources.upload.mapping import is_comp_ticket_type, is_concession_ticket_type
+from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 
 from .attributes import is_supplementary, product_type
 

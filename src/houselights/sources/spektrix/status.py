@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from houselights.common import utcnow
 from houselights.context import Houselights
-from houselights.exchange.run import utcnow
 from houselights.exchange.state import list_states
 from houselights.orgs.service import get_connection
 

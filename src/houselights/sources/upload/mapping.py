@@ -41,6 +41,7 @@ import pyarrow as pa
 from houselights.exchange.batch import Batch, RawRecord, RejectedRow
 from houselights.model.postcodes import normalise_postcode
 from houselights.model.schema import CANONICAL_TABLES, LogicalType, Table
+from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 from houselights.sources.upload.columns import (
     COLUMNS,
     COLUMNS_BY_NAME,
@@ -65,8 +66,6 @@ __all__ = [
     "TABLES",
     "UploadMapper",
     "batches_from_raw",
-    "is_comp_ticket_type",
-    "is_concession_ticket_type",
     "slug",
 ]
 
@@ -78,13 +77,6 @@ TABLES: tuple[str, ...] = (
 
 _ITEM_KIND = {"product": "product", "fee": "fee", "donation": "fund",
               "membership": "membership"}
-_CONCESSION_RE = re.compile(
-    r"(?<![a-z0-9])(concessions?|concs?|students?|seniors?|child(ren)?|kids?|juniors?|"
-    r"youth|young (person|people)|oaps?|pensioners?|unwaged|unemployed|jobseekers?|nus|"
-    r"disabled|disability|under ?\d{1,2}s?|u\d{1,2}s?|over ?[5-9]\d?s?|[5-9]\d\+)(?![a-z0-9])",
-    re.IGNORECASE,
-)
-_COMP_RE = re.compile(r"(?<![a-z0-9])(comps?|complimentary)(?![a-z0-9])", re.IGNORECASE)
 _SERIAL_RE = re.compile(r"\d{5}(\.\d+)?")
 _NEEDED_ALWAYS = tuple(c.name for c in COLUMNS if c.value_required == "always")
 _NEEDED_ON_TICKETS = tuple(c.name for c in COLUMNS if c.value_required == "tickets")
@@ -112,16 +104,6 @@ def _arrow_schema(table: Table) -> pa.Schema:
 _SCHEMAS: dict[str, pa.Schema] = {
     t.name: _arrow_schema(t) for t in CANONICAL_TABLES if t.name in TABLES
 }
-
-
-def is_concession_ticket_type(ticket_type: str) -> bool:
-    """Whether a ticket type's name marks a concession (student, 60+, under 18, …)."""
-    return _CONCESSION_RE.search(ticket_type) is not None
-
-
-def is_comp_ticket_type(ticket_type: str) -> bool:
-    """Whether a ticket type's name marks a complimentary ticket (comp, complimentary)."""
-    return _COMP_RE.search(ticket_type) is not None
 
 
 def slug(text: str) -> str:

@@ -13,7 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from houselights.model.schema import CANONICAL_TABLES, META_TABLES, Dialect, render_create
+from houselights.common import Dialect
+from houselights.model.schema import CANONICAL_TABLES, META_TABLES, render_create
 from houselights.warehouse.base import Session, Warehouse
 
 __all__ = ["MIGRATIONS", "Migration", "applied_versions", "upgrade"]
@@ -40,13 +41,46 @@ def _next_sync(dialect: Dialect) -> list[str]:
     return ["ALTER TABLE connections ADD COLUMN IF NOT EXISTS next_sync_at TIMESTAMP"]
 
 
-def _insight_tables(dialect: Dialect) -> list[str]:
-    # The insights' derived tables (rebuilt from published data; safe to drop) and the
-    # user-supplied ONS Postcode Directory. Their DDL lives with the code that fills them.
-    from houselights.insights.facts import _DDL, _PG_INDEXES
-    from houselights.insights.geography import _ONSPD_DDL
+# Migration 3's statements, frozen as released: the insights' derived tables (rebuilt from
+# published data; safe to drop) and the user-supplied ONS Postcode Directory table. The
+# code that fills them may evolve; a released migration never changes.
+_INSIGHT_TABLES_V3 = (
+    """CREATE TABLE IF NOT EXISTS insight_line_facts (
+        org_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL,
+        kind TEXT NOT NULL, status TEXT NOT NULL, instance_id TEXT, event_id TEXT,
+        venue_id TEXT, capacity INTEGER, starts_at TIMESTAMP, cancelled BOOLEAN NOT NULL,
+        created_at TIMESTAMP NOT NULL, customer_id TEXT, channel TEXT,
+        price_paid NUMERIC(14,2) NOT NULL, face_value NUMERIC(14,2),
+        is_comp BOOLEAN NOT NULL, is_concession BOOLEAN NOT NULL,
+        ticket_type TEXT, price_band TEXT)""",
+    """CREATE TABLE IF NOT EXISTS insight_booker_facts (
+        org_id TEXT NOT NULL, customer_id TEXT NOT NULL,
+        first_performance_at TIMESTAMP, next_performance_at TIMESTAMP,
+        first_order_at TIMESTAMP, next_order_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS insight_org_cache (
+        org_id TEXT NOT NULL, signature TEXT NOT NULL, cache_key TEXT NOT NULL,
+        payload TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS insight_facts_state (
+        org_id TEXT PRIMARY KEY, signature TEXT NOT NULL, built_at TIMESTAMP NOT NULL)""",
+)
+_INSIGHT_PG_INDEXES_V3 = (
+    "CREATE INDEX IF NOT EXISTS ix_insight_line_facts_start"
+    " ON insight_line_facts (org_id, starts_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_line_facts_created"
+    " ON insight_line_facts (org_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_booker_facts_org"
+    " ON insight_booker_facts (org_id, customer_id)",
+)
+_ONSPD_TABLE_V3 = (
+    "CREATE TABLE IF NOT EXISTS onspd_postcodes ("
+    "postcode TEXT NOT NULL, lat DOUBLE PRECISION, lon DOUBLE PRECISION, "
+    "local_authority TEXT, region_code TEXT, lsoa TEXT)"
+)
 
-    return [*_DDL, *(_PG_INDEXES if dialect == "postgres" else ()), _ONSPD_DDL]
+
+def _insight_tables(dialect: Dialect) -> list[str]:
+    pg = _INSIGHT_PG_INDEXES_V3 if dialect == "postgres" else ()
+    return [*_INSIGHT_TABLES_V3, *pg, _ONSPD_TABLE_V3]
 
 
 MIGRATIONS: tuple[Migration, ...] = (
