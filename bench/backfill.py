@@ -27,14 +27,16 @@ from houselights.context import Houselights
 from houselights.exchange.batch import StreamCursor
 from houselights.exchange.run import ExchangeRun
 from houselights.orgs import service as orgs
+from houselights.services.connections import sync
+from houselights.sources.kit.connections import save_connection
+from houselights.sources.kit.runner import merge_batches
+from houselights.sources.kit.source import SyncRequest
 from houselights.sources.spektrix.batches import (
     audit_batch,
     catalogue_batch,
     catalogue_digests,
-    merge,
     orders_batch,
 )
-from houselights.sources.spektrix.connection import save_connection
 from houselights.sources.spektrix.mapping import CATALOGUE_LISTS, ProductionFields
 from houselights.sources.spektrix.simulator import (
     ClientConfig,
@@ -42,7 +44,6 @@ from houselights.sources.spektrix.simulator import (
     SimulatorConfig,
     SpektrixSimulator,
 )
-from houselights.sources.spektrix.sync import sync_org
 
 ORG = "bench-org"
 
@@ -67,6 +68,19 @@ def _order_ids(creds: dict[str, Any], n: int, path: Path) -> Path:
         lines = answer.read().decode().splitlines()
     path.write_text("\n".join(lines[: n + 1]) + "\n", encoding="utf-8")
     return path
+
+
+def _settings(creds: dict[str, Any], client: str) -> dict[str, Any]:
+    return {
+        "client": client,
+        "base_url": creds["base_url"],
+        "api_login": creds["api_login"],
+        "api_key": creds["api_key"],
+        "report_user": creds["report_user"],
+        "report_password": creds["report_password"],
+        "audit_report": None,
+        "audit_report_url": creds["audit_report_url"],
+    }
 
 
 def _hl(folder: Path) -> Houselights:
@@ -97,39 +111,38 @@ def backfill_case(
             save_connection(
                 hl,
                 ORG,
-                client="bench",
-                base_url=creds["base_url"],
-                api_login=creds["api_login"],
-                api_key=creds["api_key"],
-                report_user=creds["report_user"],
-                report_password=creds["report_password"],
-                audit_report=None,
-                audit_report_url=creds["audit_report_url"],
-                request_budget=budget,
-                extra={"concurrency": concurrency, "backfill_chunk": 1000},
+                "spektrix",
+                {
+                    **_settings(creds, "bench"),
+                    "request_budget": budget,
+                    "concurrency": concurrency,
+                    "backfill_chunk": 1000,
+                },
             )
             ids = _order_ids(creds, orders, folder / "ids.csv")
             began = time.perf_counter()
-            summary = sync_org(hl, ORG, backfill_file=ids, incremental=False)
+            summary = sync(hl, ORG, request=SyncRequest(backfill_file=ids, incremental=False))
             seconds = time.perf_counter() - began
             hl.close()
     finally:
         stop.set()
         server.join(30)
+    n_orders = summary.counts.get("orders", 0)
+    n_customers = summary.counts.get("customers", 0)
     row = {
         "case": label,
-        "orders": summary.orders,
-        "customers": summary.customers,
+        "orders": n_orders,
+        "customers": n_customers,
         "requests": summary.requests,
         "seconds": seconds,
-        "orders_per_s": summary.orders / seconds,
+        "orders_per_s": n_orders / seconds,
         "requests_per_s": summary.requests / seconds,
         "429s": summary.rate_limited,
     }
     if budget:
         row["share_of_budget"] = row["requests_per_s"] / budget
     print(
-        f"  {label:<44} {summary.orders:>6,} orders {summary.customers:>6,} customers "
+        f"  {label:<44} {n_orders:>6,} orders {n_customers:>6,} customers "
         f"{summary.requests:>6,} req in {seconds:6.1f} s = {row['orders_per_s']:7.1f} orders/s, "
         f"{row['requests_per_s']:6.1f} req/s, {summary.rate_limited} × 429"
         + (f", {row['share_of_budget']:.0%} of the budget" if budget else ""),
@@ -152,19 +165,7 @@ def incremental_case(tickets: int, hours: float) -> dict[str, Any]:
             flush=True,
         )
         hl = _hl(Path(tmp))
-        save_connection(
-            hl,
-            ORG,
-            client="big",
-            base_url=creds["base_url"],
-            api_login=creds["api_login"],
-            api_key=creds["api_key"],
-            report_user=creds["report_user"],
-            report_password=creds["report_password"],
-            audit_report=None,
-            audit_report_url=creds["audit_report_url"],
-            request_budget=None,
-        )
+        save_connection(hl, ORG, "spektrix", {**_settings(creds, "big"), "request_budget": None})
         built = time.perf_counter()
         fields = ProductionFields()
         lists = {n: getattr(truth, n) for n in CATALOGUE_LISTS}
@@ -177,7 +178,7 @@ def incremental_case(tickets: int, hours: float) -> dict[str, Any]:
         audit.cursors.append(StreamCursor("audit", truth.audit[-1]["date"][:19]))
         history.cursors.append(StreamCursor("orders_sync", position))
         with ExchangeRun(hl.warehouse, ORG, source="spektrix", kind="backfill") as run:
-            run.publish(merge([catalogue, history, audit]))
+            run.publish(merge_batches([catalogue, history, audit]))
         with hl.warehouse.connect() as s:
             lines = s.scalar("SELECT COUNT(*) FROM order_lines WHERE org_id = ?", [ORG])
         print(
@@ -187,18 +188,19 @@ def incremental_case(tickets: int, hours: float) -> dict[str, Any]:
         )
         counts = sim.advance("big", hours=hours)
         t0 = time.perf_counter()
-        summary = sync_org(hl, ORG)
+        summary = sync(hl, ORG)
         seconds = time.perf_counter() - t0
         hl.close()
+    n_orders = summary.counts.get("orders", 0)
     print(
-        f"  incremental sync: {summary.orders} changed orders ({counts['new_orders']} new, "
-        f"{counts['changed_orders']} changed), {summary.customers} customers, "
-        f"{summary.audit_rows} audit rows, {summary.requests} requests in {seconds:.2f} s "
-        f"on a {lines:,}-line warehouse",
+        f"  incremental sync: {n_orders} changed orders ({counts['new_orders']} new, "
+        f"{counts['changed_orders']} changed), {summary.counts.get('customers', 0)} customers, "
+        f"{summary.counts.get('audit', 0)} audit rows, {summary.requests} requests in "
+        f"{seconds:.2f} s on a {lines:,}-line warehouse",
         flush=True,
     )
     return {
-        "orders": summary.orders,
+        "orders": n_orders,
         "seconds": seconds,
         "warehouse_lines": lines,
         "requests": summary.requests,

@@ -8,6 +8,7 @@ A third organisation loads a box office export through the upload route.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import date
@@ -18,7 +19,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
 from houselights.cli.data import print_load_summary
-from houselights.cli.spektrix import print_setup_check, print_sync_summary, sync_with_progress
+from houselights.cli.sources import print_setup_check, print_sync_summary, sync_with_progress
 from houselights.context import Houselights
 from houselights.errors import ConflictError
 from houselights.orgs import service as orgs
@@ -122,8 +123,9 @@ def show_event_report(
 def run_spektrix_demo(hl: Houselights, *, tickets: int, days: float) -> date:
     """Simulate Spektrix for the demo organisations and run connect → check → backfill →
     sync on each. Returns the simulated date (for the reports)."""
-    from houselights.sources.spektrix.connection import save_connection
-    from houselights.sources.spektrix.setup_check import check_setup
+    from houselights.services.connections import check_setup, connect
+    from houselights.sources.kit.connections import open_source
+    from houselights.sources.kit.source import SyncRequest
     from houselights.sources.spektrix.simulator import (
         ClientConfig,
         ScaleConfig,
@@ -132,7 +134,7 @@ def run_spektrix_demo(hl: Houselights, *, tickets: int, days: float) -> date:
         SpektrixSimulator,
         apply_variation,
     )
-    from houselights.sources.spektrix.sync import download_report
+    from houselights.sources.spektrix.source import SpektrixSource
 
     clients = tuple(
         ClientConfig(
@@ -153,18 +155,20 @@ def run_spektrix_demo(hl: Houselights, *, tickets: int, days: float) -> date:
             console.rule(f"[bold]{o.name}[/] — simulated Spektrix client '{o.client}'")
             _ensure_org(hl, o.slug, o.name, o.region)
             # No request budget against the local simulator; real systems default to 10/s.
-            save_connection(
+            connect(
                 hl,
                 o.slug,
-                client=o.client,
-                base_url=c["base_url"],
-                api_login=c["api_login"],
-                api_key=c["api_key"],
-                report_user=c["report_user"],
-                report_password=c["report_password"],
-                audit_report="Activity Stream - customer audit report",
-                audit_report_url=c["audit_report_url"],
-                request_budget=None,
+                "spektrix",
+                {
+                    "client": o.client,
+                    "base_url": c["base_url"],
+                    "api_login": c["api_login"],
+                    "api_key": c["api_key"],
+                    "report_user": c["report_user"],
+                    "report_password": c["report_password"],
+                    "audit_report_url": c["audit_report_url"],
+                    "request_budget": None,
+                },
             )
             console.print(
                 f"[bold]1.[/] Connected {o.slug} as API user {c['api_login']} "
@@ -172,14 +176,17 @@ def run_spektrix_demo(hl: Houselights, *, tickets: int, days: float) -> date:
             )
             console.print("[bold]2.[/] Checking the setup against the integration guide")
             print_setup_check(check_setup(hl, o.slug))
-            ids = download_report(
-                hl, o.slug, c["order_ids_url"], folder / f"{o.slug}-order-ids.csv"
-            )
+            ids = folder / f"{o.slug}-order-ids.csv"
+            source = open_source(hl, o.slug, "spektrix").source
+            if not isinstance(source, SpektrixSource):  # a plugin replaced the built-in
+                raise TypeError(f"unexpected Spektrix source {type(source).__name__}")
+            ids.parent.mkdir(parents=True, exist_ok=True)
+            ids.write_bytes(asyncio.run(source.download(c["order_ids_url"])))
             console.print(f"[bold]3.[/] Backfilling from the historical order-ID export ({ids})")
-            print_sync_summary(sync_with_progress(hl, o.slug, ids))
+            print_sync_summary(sync_with_progress(hl, o.slug, SyncRequest(backfill_file=ids)))
             sim.advance(o.client, days=days)
             console.print(f"[bold]4.[/] {days:g} simulated days later: incremental sync")
-            print_sync_summary(sync_with_progress(hl, o.slug, None))
+            print_sync_summary(sync_with_progress(hl, o.slug))
         today = sim.now(SPEKTRIX_ORGS[0].client).date()
     return today
 

@@ -88,14 +88,14 @@ def root(
 
 
 def _register() -> None:
-    from houselights.cli import data, db, demo, orgs, serve, spektrix, worker
+    from houselights.cli import data, db, demo, orgs, serve, sources, worker
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.org_app, name="org")
     app.add_typer(orgs.grant_app, name="grant")
     data.register(app)
     demo.register(app)
-    spektrix.register(app)
+    sources.register(app)
     serve.register(app)
     worker.register(app)
     try:

@@ -21,25 +21,30 @@ class StreamState:
     checkpoint: dict[str, Any] | None
     run_id: str | None
     updated_at: datetime
+    source: str = ""
 
 
 def get_state(session: Session, org_id: str, source: str, stream: str) -> StreamState | None:
     """The committed state of ``stream``, or None if it never ran."""
     row = session.fetchone(
-        "SELECT stream, cursor, checkpoint, run_id, updated_at FROM stream_state"
+        "SELECT stream, cursor, checkpoint, run_id, updated_at, source FROM stream_state"
         " WHERE org_id = ? AND source = ? AND stream = ?",
         [org_id, source, stream],
     )
-    if row is None:
-        return None
-    return StreamState(row[0], row[1], json.loads(row[2]) if row[2] else None, row[3], row[4])
+    return None if row is None else _state(row)
+
+
+def _state(row: Any) -> StreamState:
+    return StreamState(
+        row[0], row[1], json.loads(row[2]) if row[2] else None, row[3], row[4], row[5]
+    )
 
 
 def list_states(session: Session, org_id: str) -> list[StreamState]:
     """Every stream's state for an organisation."""
     rows = session.fetchall(
-        "SELECT stream, cursor, checkpoint, run_id, updated_at FROM stream_state"
+        "SELECT stream, cursor, checkpoint, run_id, updated_at, source FROM stream_state"
         " WHERE org_id = ? ORDER BY source, stream",
         [org_id],
     )
-    return [StreamState(r[0], r[1], json.loads(r[2]) if r[2] else None, r[3], r[4]) for r in rows]
+    return [_state(r) for r in rows]

@@ -9,28 +9,29 @@ and never exceeds its request budget toward the box office.
 
 Due = the connection is active and its ``next_sync_at`` has passed (or it never synced).
 A worker claims a due connection by moving ``next_sync_at`` one interval
-(``sync_interval_minutes``, connection setting, default 60) on in one compare-and-set
+(the connection's ``sync_interval_minutes``) on in one compare-and-set
 UPDATE, so of several workers racing for it exactly one syncs it.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from houselights.common import utcnow
 from houselights.context import Houselights
 from houselights.errors import AccessWithdrawnError, ConflictError, HouselightsError
+from houselights.services.connections import sync
+from houselights.sources.kit.connections import open_source
+from houselights.sources.kit.registry import source_names
 
 __all__ = ["DueSync", "PassResult", "claim", "due_syncs", "run_due_syncs", "run_worker"]
 
 log = logging.getLogger(__name__)
 
-SYNCABLE_SOURCES = ("spektrix",)
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def due_syncs(hl: Houselights, *, now: datetime | None = None) -> list[DueSync]:
             " AND (next_sync_at IS NULL OR next_sync_at <= ?) ORDER BY next_sync_at, org_id",
             [now],
         )
-    return [DueSync(str(r[0]), str(r[1]), r[2]) for r in rows if r[1] in SYNCABLE_SOURCES]
+    syncable = set(source_names())
+    return [DueSync(str(r[0]), str(r[1]), r[2]) for r in rows if r[1] in syncable]
 
 
 def claim(hl: Houselights, item: DueSync, *, now: datetime | None = None) -> bool:
@@ -71,27 +73,19 @@ def claim(hl: Houselights, item: DueSync, *, now: datetime | None = None) -> boo
     not run again.
     """
     now = now or utcnow()
-    with hl.warehouse.connect() as s:
-        raw = s.scalar(
-            "SELECT settings FROM connections WHERE org_id = ? AND source = ?",
-            [item.org_id, item.source],
+    interval = open_source(hl, item.org_id, item.source).source.settings.sync_interval
+    with hl.warehouse.connect() as s, s.transaction():
+        won = s.fetchall(
+            "UPDATE connections SET next_sync_at = ? WHERE org_id = ? AND source = ?"
+            " AND status = 'active' AND (next_sync_at IS NULL OR next_sync_at <= ?)"
+            " RETURNING org_id",
+            [now + interval, item.org_id, item.source, now],
         )
-        minutes = int(json.loads(raw or "{}").get("sync_interval_minutes", 60))
-        with s.transaction():
-            won = s.fetchall(
-                "UPDATE connections SET next_sync_at = ? WHERE org_id = ? AND source = ?"
-                " AND status = 'active' AND (next_sync_at IS NULL OR next_sync_at <= ?)"
-                " RETURNING org_id",
-                [now + timedelta(minutes=minutes), item.org_id, item.source, now],
-            )
     return bool(won)
 
 
 def _sync(hl: Houselights, item: DueSync) -> None:
-    if item.source == "spektrix":
-        from houselights.sources.spektrix.sync import sync_org
-
-        sync_org(hl, item.org_id)
+    sync(hl, item.org_id, source=item.source)
 
 
 def run_due_syncs(

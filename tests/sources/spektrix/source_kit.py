@@ -18,7 +18,10 @@ from houselights.context import Houselights
 from houselights.model.postcodes import normalise_postcode
 from houselights.model.schema import CANONICAL_TABLES
 from houselights.orgs import service as orgs
-from houselights.sources.spektrix.connection import connection_settings
+from houselights.services.connections import sync
+from houselights.sources.kit.connections import save_connection
+from houselights.sources.kit.runner import SyncSummary
+from houselights.sources.kit.source import SyncRequest
 from houselights.sources.spektrix.simulator import (
     ClientConfig,
     ScaleConfig,
@@ -55,31 +58,43 @@ def make_hl(tmp_path: Path, url: str) -> Houselights:
     return Houselights(data_dir=tmp_path / "data", database_url=url, secret_key="")
 
 
+def settings_for(creds: dict[str, Any], client: str = "demo", **extra: Any) -> dict[str, Any]:
+    """Connection settings (with secrets) for a simulated client's credentials entry."""
+    return {
+        "client": client,
+        "base_url": creds["base_url"],
+        "api_login": creds["api_login"],
+        "api_key": creds["api_key"],
+        "report_user": creds["report_user"],
+        "report_password": creds["report_password"],
+        "audit_report_url": creds["audit_report_url"],
+        "request_budget": None,
+        "backfill_chunk": 400,
+        "backoff_seconds": 0.05,
+        **extra,
+    }
+
+
+def store(hl: Houselights, values: dict[str, Any], org: str = ORG) -> None:
+    """Create ``org`` (if needed) and store its Spektrix connection as given."""
+    with hl.warehouse.connect() as s, s.transaction():
+        if not s.fetchone("SELECT 1 FROM organisations WHERE org_id = ?", [org]):
+            orgs.add_org(s, org, "Test Organisation")
+    save_connection(hl, org, "spektrix", values)
+
+
 def connect(
     hl: Houselights, sim: SpektrixSimulator, client: str = "demo", org: str = ORG, **extra: Any
 ) -> dict[str, Any]:
     """Create ``org`` (if needed) and connect it to the simulated ``client``."""
     creds = next(c for c in sim.credentials()["clients"] if c["client"] == client)
-    budget = extra.pop("request_budget", None)
-    feed = extra.pop("orders_feed", "auto")
-    settings, secrets = connection_settings(
-        client=client,
-        base_url=creds["base_url"],
-        api_login=creds["api_login"],
-        api_key=creds["api_key"],
-        report_user=creds["report_user"],
-        report_password=creds["report_password"],
-        audit_report="Activity Stream - customer audit report",
-        audit_report_url=creds["audit_report_url"],
-        request_budget=budget,
-        orders_feed=feed,
-        extra={"backfill_chunk": 400, "backoff_seconds": 0.05, **extra},
-    )
-    with hl.warehouse.connect() as s, s.transaction():
-        if not s.fetchone("SELECT 1 FROM organisations WHERE org_id = ?", [org]):
-            orgs.add_org(s, org, "Test Organisation")
-        orgs.set_connection(s, hl.vault, org, "spektrix", settings, secrets)
+    store(hl, settings_for(creds, client, **extra), org)
     return creds
+
+
+def sync_org(hl: Houselights, org: str = ORG, *, backfill_file: Path | None = None) -> SyncSummary:
+    """``houselights sync`` in-process: backfill from ``backfill_file`` if given, then catch up."""
+    return sync(hl, org, request=SyncRequest(backfill_file=backfill_file))
 
 
 def write_order_ids(sim: SpektrixSimulator, path: Path, client: str = "demo") -> Path:

@@ -14,6 +14,8 @@ from source_kit import (
     running,
     sim_config,
     snapshot,
+    store,
+    sync_org,
     write_order_ids,
 )
 
@@ -25,10 +27,8 @@ from houselights.errors import (
     UpstreamBlockedError,
 )
 from houselights.orgs.service import get_connection
-from houselights.sources.spektrix.connection import connection_settings
 from houselights.sources.spektrix.simulator import FaultConfig
 from houselights.sources.spektrix.simulator.faults import FaultKind
-from houselights.sources.spektrix.sync import sync_org
 
 FAST = {"timeout_seconds": 0.5, "retries": 8, "backoff_seconds": 0.02}
 
@@ -93,7 +93,7 @@ def test_backfill_interrupted_by_failures_resumes(tmp_path: Path) -> None:
             assert s.scalar("SELECT COUNT(*) FROM orders WHERE org_id = ?", [ORG]) == 400
         sim.faults.clear()
         summary = sync_org(hl, ORG, backfill_file=ids)
-        assert summary.backfill_resumed_at == 400
+        assert summary.notes["backfill_resumed_at"] == 400
         assert actual(hl) == expected(sim.truth("demo"))
     hl.close()
 
@@ -131,20 +131,18 @@ def test_rejected_signature_names_login_key_and_both_clocks(tmp_path: Path) -> N
 
 def test_wrong_key_says_check_login_and_key(tmp_path: Path) -> None:
     def wrong_key(sim, hl):  # type: ignore[no-untyped-def]
-        with hl.warehouse.connect() as s, s.transaction():
+        with hl.warehouse.connect() as s:
             conn = get_connection(s, ORG, "spektrix")
-            settings, secrets = connection_settings(
-                client="demo",
-                base_url=conn.settings["api_root"],
-                api_login="houselights",
-                api_key="d3Jvbmcga2V5",
-                report_user=None,
-                report_password=None,
-                audit_report=None,
-            )
-            from houselights.orgs.service import set_connection
-
-            set_connection(s, hl.vault, ORG, "spektrix", settings, secrets)
+        store(
+            hl,
+            {
+                "client": "demo",
+                "base_url": conn.settings["base_url"],
+                "api_login": "houselights",
+                "api_key": "d3Jvbmcga2V5",
+                "audit_report": None,
+            },
+        )
 
     error, _ = _error(tmp_path, setup=wrong_key)
     assert isinstance(error, AuthenticationError)
@@ -155,19 +153,16 @@ def test_wrong_key_says_check_login_and_key(tmp_path: Path) -> None:
 def test_unknown_client_says_so(tmp_path: Path) -> None:
     def unknown(sim, hl):  # type: ignore[no-untyped-def]
         creds = sim.credentials()["clients"][0]
-        settings, secrets = connection_settings(
-            client="nosuchclient",
-            base_url=sim.root_url,
-            api_login=creds["api_login"],
-            api_key=creds["api_key"],
-            report_user=None,
-            report_password=None,
-            audit_report=None,
+        store(
+            hl,
+            {
+                "client": "nosuchclient",
+                "base_url": sim.root_url,
+                "api_login": creds["api_login"],
+                "api_key": creds["api_key"],
+                "audit_report": None,
+            },
         )
-        from houselights.orgs.service import set_connection
-
-        with hl.warehouse.connect() as s, s.transaction():
-            set_connection(s, hl.vault, ORG, "spektrix", settings, secrets)
 
     error, _ = _error(tmp_path, setup=unknown)
     assert "no client system called 'nosuchclient'" in error.message

@@ -22,11 +22,11 @@ from source_kit import (
     running,
     sim_config,
     snapshot,
+    sync_org,
     write_order_ids,
 )
 
 from houselights.exchange.state import get_state
-from houselights.sources.spektrix.sync import sync_org
 
 HOUSELIGHTS = str(Path(sys.executable).with_name("houselights"))
 

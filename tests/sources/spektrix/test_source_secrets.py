@@ -7,13 +7,12 @@ import logging
 from pathlib import Path
 
 import pytest
-from source_kit import ORG, connect, make_hl, running, sim_config, write_order_ids
+from source_kit import ORG, connect, make_hl, running, sim_config, sync_org, write_order_ids
 
 from houselights.cli.main import main
 from houselights.errors import HouselightsError
 from houselights.orgs.service import get_connection
 from houselights.sources.spektrix.simulator.faults import FaultKind
-from houselights.sources.spektrix.sync import sync_org
 
 
 def test_no_secret_in_logs_errors_or_status(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from source_kit import ORG, connect, make_hl, running, sim_config
 
-from houselights.sources.spektrix.setup_check import check_setup
+from houselights.services.connections import check_setup
 from houselights.sources.spektrix.setup_rules import display_name
 from houselights.sources.spektrix.simulator import VARIATIONS, SetupVariations, apply_variation
 

@@ -11,12 +11,9 @@ import pytest
 from source_kit import running, sim_config
 
 from houselights.errors import InputError
-from houselights.sources.spektrix.client import (
-    ClientOptions,
-    SpektrixClient,
-    SpektrixCredentials,
-    TokenBucket,
-)
+from houselights.sources.kit.budget import TokenBucket
+from houselights.sources.kit.http import HttpOptions
+from houselights.sources.spektrix.client import SpektrixClient
 from houselights.sources.spektrix.mapping import (
     ProductionFields,
     map_audit,
@@ -26,6 +23,7 @@ from houselights.sources.spektrix.mapping import (
     parse_preference_change,
 )
 from houselights.sources.spektrix.reports import parse_audit_report, read_order_ids
+from houselights.sources.spektrix.settings import SpektrixSettings
 from houselights.sources.spektrix.simulator import FaultConfig
 from houselights.sources.spektrix.simulator.faults import FaultKind
 
@@ -40,16 +38,21 @@ def test_token_bucket_keeps_the_rate() -> None:
     assert asyncio.run(take(31)) >= 0.29
 
 
-def _client(creds: dict[str, str], **options: float) -> SpektrixClient:
+def _client(
+    creds: dict[str, str], *, budget: float = 0, concurrency: int = 16, backoff: float = 0.5
+) -> SpektrixClient:
+    settings = SpektrixSettings.model_validate(
+        {
+            "client": creds["client"],
+            "base_url": creds["base_url"],
+            "api_login": creds["api_login"],
+            "api_key": creds["api_key"],
+            "request_budget": budget,
+        }
+    )
     return SpektrixClient(
-        SpektrixCredentials(
-            client=creds["client"],
-            api_root=creds["base_url"],
-            api_login=creds["api_login"],
-            api_key=creds["api_key"],
-        ),
-        ClientOptions(**options),
-    )  # type: ignore[arg-type]
+        settings, options=HttpOptions(concurrency=concurrency, backoff_base=backoff)
+    )
 
 
 def test_budget_never_draws_a_429_and_retry_after_is_honoured() -> None:
@@ -73,7 +76,7 @@ def test_budget_never_draws_a_429_and_retry_after_is_honoured() -> None:
         sim.faults.script(FaultKind.RATE_LIMIT, "orders/{id}", {1})
 
         async def once() -> tuple[float, int]:
-            async with _client(creds, budget=0, backoff_base=0.01) as client:
+            async with _client(creds, backoff=0.01) as client:
                 began = time.perf_counter()
                 await client.get_json(f"orders/{ids[0]}")
                 return time.perf_counter() - began, client.stats.rate_limited

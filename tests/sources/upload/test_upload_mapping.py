@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 from upload_helpers import table_rows
 
-from houselights.exchange.batch import Batch
+from houselights.exchange.batch import Batch, RawRecord
 from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
+from houselights.sources.kit.replay import replay_batches
+from houselights.sources.kit.settings import ConnectionSettings
 from houselights.sources.upload.mapping import (
     UploadMapper,
     batches_from_raw,
     slug,
 )
-from houselights.sources.upload.replay import map_raw_records
+from houselights.sources.upload.source import UploadSource
 
 
 def ticket(**overrides: str) -> dict[str, str]:
@@ -310,10 +312,14 @@ def test_replay_of_two_uploads_lets_the_newest_define_entities() -> None:
     old.add(2, ticket(order_id="A", event_name="Old title"))
     new = UploadMapper("new.csv")
     new.add(2, ticket(order_id="B", event_name="New title"))
-    records = [("upload_rows", r.record_key, r.payload)
-               for mapper in (old, new) for r in mapper.flush().raw]
-    records.append(("other_stream", "x", {"ignored": True}))
-    batches = list(map_raw_records(None, "org", records))  # type: ignore[arg-type]
+    records = [r for mapper in (old, new) for r in mapper.flush().raw]
+    records.append(RawRecord("other_stream", "x", {"unknown": True}))
+    source = UploadSource(None, "org", ConnectionSettings.model_validate({}))  # type: ignore[arg-type]
+    batches = list(replay_batches(source, records))
+    assert source.warnings == [  # kept, and said so: never dropped silently
+        "Kept raw records that this version does not map were left as they are: "
+        "1 of 'other_stream'."
+    ]
     events = [row for b in batches for row in table_rows(b, "events")]
     assert events == [{"event_id": "E1", "name": "New title", "season": None,
                        "category": None, "event_type": None}]

@@ -7,17 +7,15 @@ from decimal import Decimal
 
 import pytest
 
-from houselights.sources.upload.parsing import (
+from houselights.sources.kit.values import (
     ValueProblem,
-    parse_channel,
     parse_count,
     parse_datetime,
     parse_flag,
-    parse_line_type,
     parse_money,
-    parse_status,
     parse_time,
 )
+from houselights.sources.upload.parsing import parse_channel, parse_line_type, parse_status
 
 
 @pytest.mark.parametrize(

@@ -2,42 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from importlib import import_module
 from typing import Any
 
 from fastapi import APIRouter, Request
 
 from houselights.api.deps import Ctx, PageQuery, paged
-from houselights.context import Houselights
-from houselights.errors import InputError
 from houselights.orgs.service import get_connection, list_connections
+from houselights.services import connections as svc
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["connections"])
-
-# Source → (module, function). Imported lazily: a source's client stack loads only when
-# its status or setup check is asked for.
-_STATUS: dict[str, tuple[str, str]] = {
-    "spektrix": ("houselights.sources.spektrix.sync", "connection_status"),
-}
-_SETUP: dict[str, tuple[str, str]] = {
-    "spektrix": ("houselights.sources.spektrix.setup_check", "check_setup"),
-}
-
-
-def _source_function(
-    table: dict[str, tuple[str, str]], source: str, what: str
-) -> Callable[[Houselights, str], Any]:
-    if source not in table:
-        raise InputError(
-            f"There is no {what} for {source} connections.",
-            hint=f"Available for: {', '.join(sorted(table))}.",
-        )
-    module, name = table[source]
-    function: Callable[[Houselights, str], Any] = getattr(import_module(module), name)
-    return function
 
 
 @router.get("/orgs/{slug}/connections", summary="Connections")
@@ -58,9 +33,7 @@ def connection_status(ctx: Ctx, slug: str, source: str) -> dict[str, Any]:
     """Last success, lag per stream, last error and next run of the connection."""
     org_id = ctx.org(slug, "manage")
     get_connection(ctx.session, org_id, source)
-    result = _source_function(_STATUS, source, "status report")(ctx.hl, org_id)
-    out: dict[str, Any] = result.to_dict()
-    return out
+    return svc.connection_status(ctx.hl, org_id, source).to_dict()
 
 
 @router.post("/orgs/{slug}/connections/{source}/setup-check", summary="Run the setup check")
@@ -69,6 +42,4 @@ def setup_check(ctx: Ctx, slug: str, source: str) -> dict[str, Any]:
     the fix for each failing step. Calls the box office, hence POST."""
     org_id = ctx.org(slug, "manage")
     get_connection(ctx.session, org_id, source)
-    result = _source_function(_SETUP, source, "setup check")(ctx.hl, org_id)
-    out: dict[str, Any] = result.to_dict()
-    return out
+    return svc.check_setup(ctx.hl, org_id, source).to_dict()

@@ -1,9 +1,9 @@
-"""Fetched payloads → exchange :class:`Batch` objects (with the raw records kept for replay).
+"""Fetched payloads → exchange :class:`Batch` objects of canonical rows.
 
 Raw streams and their record keys: the catalogue lists (``events``, ``instances``,
 ``plans``, ``venues``, ``stock_items``, ``funds``, ``memberships``, ``statements``) keyed
 by Spektrix id; ``orders`` and ``customers`` by id; ``audit`` by the row's ``change_id``.
-Replay (:mod:`.replay`) rebuilds every canonical row from these alone.
+The kit's runner keeps the raw records of every page; replay maps them here again.
 """
 
 from __future__ import annotations
@@ -29,9 +29,11 @@ from .mapping import (
 __all__ = [
     "CATALOGUE_TABLES_OF",
     "audit_batch",
+    "audit_records",
     "catalogue_batch",
     "catalogue_digests",
     "orders_batch",
+    "payload_records",
 ]
 
 CATALOGUE_TABLES_OF: dict[str, tuple[str, ...]] = {
@@ -77,9 +79,6 @@ def catalogue_batch(
     for table, rows in tables.items():
         if table in wanted:
             batch.add(table, rows)
-    for name in CATALOGUE_LISTS:
-        if name in names:
-            batch.raw.extend(RawRecord(name, str(p["id"]), p) for p in lists.get(name, []))
     warnings = []
     if index.untyped_items:
         shown = ", ".join(sorted(index.untyped_items.values())[:5])
@@ -104,11 +103,9 @@ def orders_batch(
         row, lines = map_order(order, index)
         order_rows.append(row)
         line_rows.extend(lines)
-        batch.raw.append(RawRecord("orders", str(order["id"]), order))
     customer_rows = []
     for customer in customers:
         customer_rows.append(map_customer(customer, privacy=privacy))
-        batch.raw.append(RawRecord("customers", str(customer["id"]), customer))
     batch.add("orders", order_rows)
     batch.add("order_lines", line_rows)
     batch.add("customers", customer_rows)
@@ -122,24 +119,18 @@ def audit_batch(rows: list[dict[str, Any]]) -> Batch:
     batch = Batch(records_in=len(rows))
     batch.add("contact_preference_changes", changes)
     batch.add("contact_preferences", preferences)
-    seen: set[str] = set()
-    for row in rows:
-        key = change_id(row)
-        if key not in seen:
-            seen.add(key)
-            batch.raw.append(RawRecord("audit", key, row))
     return batch
 
 
-def merge(batches: Iterable[Batch]) -> Batch:
-    """One batch holding every part of ``batches`` (tables appended, cursors kept)."""
-    out = Batch()
-    for b in batches:
-        for table, rows in b.tables.items():
-            assert isinstance(rows, list)
-            out.add(table, rows)
-        out.raw.extend(b.raw)
-        out.rejected.extend(b.rejected)
-        out.cursors.extend(b.cursors)
-        out.records_in += b.records_in
-    return out
+def audit_records(rows: Iterable[dict[str, Any]]) -> list[RawRecord]:
+    """Audit rows as raw records keyed by their change id (a repeated row kept once)."""
+    out: dict[str, RawRecord] = {}
+    for row in rows:
+        key = change_id(row)
+        out.setdefault(key, RawRecord("audit", key, row))
+    return list(out.values())
+
+
+def payload_records(stream: str, payloads: Iterable[dict[str, Any]]) -> list[RawRecord]:
+    """Payloads with an ``id`` as raw records of ``stream``."""
+    return [RawRecord(stream, str(p["id"]), p) for p in payloads]

@@ -1,116 +1,51 @@
-"""``SpektrixClient``: signed, budgeted, retrying async HTTP for one Spektrix client system.
+"""``SpektrixClient``: the kit's HTTP client with Spektrix's signing and refusals.
 
-One client object serves one organisation's connection. It
-
-* signs every API request (System Owner mode, :mod:`.auth`) over the exact URL it sends;
-* keeps one aiohttp session (connection reuse) and at most ``concurrency`` requests in
-  flight;
-* spends a **request budget** (a token bucket, ``budget`` requests per second) shared by
-  every request of the connection, so one organisation never exceeds its limit however
-  many streams fetch at once;
-* retries 429 (honouring ``Retry-After``), 5xx, timeouts, dropped connections and
-  truncated bodies with exponential backoff and jitter;
-* turns every other failure into a :mod:`houselights.errors` error in plain words.
-
-Secrets never leave this module: requests are logged at DEBUG as method, URL and status
-only (URLs carry no secrets), and no error message quotes a header.
+Only what is Spektrix's lives here: every API request is signed (System Owner mode,
+:mod:`.auth`) over the exact URL it sends; a report download uses the reporting user's
+HTTP basic credentials; and Spektrix's refusals (an HTML 403 from its firewall, withdrawn
+partner access, missing System Owner rights, an unknown client, a refused signature with
+both clocks) become errors in plain words. Budget, retries, backoff, truncated bodies and
+the transport are the kit's (:class:`~houselights.sources.kit.http.HttpClient`).
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
-import contextlib
 import json
-import logging
-import random
 import urllib.parse
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import Any
 
-import aiohttp
-from yarl import URL
-
-from houselights import __version__
 from houselights.errors import (
     AccessWithdrawnError,
     AuthenticationError,
     SourceError,
-    TransientSourceError,
     UpstreamBlockedError,
+)
+from houselights.sources.kit.budget import RequestBudget
+from houselights.sources.kit.http import (
+    HttpClient,
+    HttpOptions,
+    HttpStats,
+    Request,
+    Response,
+    Retry,
+    Transport,
+    retry_after_seconds,
+    safe_url,
 )
 
 from .auth import authorization_header, http_date
-from .budget import TokenBucket
+from .settings import SpektrixSettings
 
-__all__ = ["ClientOptions", "ClientStats", "SpektrixClient", "SpektrixCredentials", "TokenBucket"]
+__all__ = ["SpektrixClient"]
 
-log = logging.getLogger(__name__)
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class SpektrixCredentials:
-    """Where and as whom to call one Spektrix client system (secrets hidden from repr)."""
-
-    client: str
-    api_root: str
-    """API base without trailing slash: ``https://system.spektrix.com/{client}/api/v3``."""
-    api_login: str
-    api_key: str = field(repr=False)
-    report_user: str | None = None
-    report_password: str | None = field(default=None, repr=False)
-    audit_report_url: str | None = None
-
-
-@dataclass(frozen=True)
-class ClientOptions:
-    """How hard to push: budget (requests/s, ``None`` = unlimited), concurrency, retries."""
-
-    budget: float | None = 10.0
-    concurrency: int = 16
-    timeout: float = 30.0
-    retries: int = 5
-    backoff_base: float = 0.5
-    backoff_max: float = 30.0
-
-
-@dataclass
-class ClientStats:
-    """What the client did: for benchmarks, logs and ``status``."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    server_errors: int = 0
-    timeouts: int = 0
-    truncated: int = 0
-
-
-class _Retry(Exception):
-    """A retriable failure; ``wait`` overrides the backoff (from Retry-After)."""
-
-    def __init__(self, reason: str, wait: float | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
-
-
-def _retry_after(value: str | None) -> float | None:
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(value)
-        except (TypeError, ValueError):
-            return None
-        return max(0.0, (when - datetime.now(UTC)).total_seconds())
+_TRANSIENT_HINT = (
+    "Spektrix may be busy or down (status.spektrix.com). Run the sync again later: it resumes "
+    "from the last published checkpoint, and nothing from the failed part was published."
+)
 
 
 def _message(body: bytes) -> str:
@@ -121,38 +56,47 @@ def _message(body: bytes) -> str:
     return str(data.get("message", "")) if isinstance(data, dict) else ""
 
 
-def _is_html(headers: Any, body: bytes) -> bool:
-    ctype = str(headers.get("Content-Type", "")).lower()
-    return "html" in ctype or body.lstrip()[:15].lower().startswith((b"<!doctype", b"<html"))
-
-
 def _gmt(dt: datetime) -> str:
     return dt.strftime("%H:%M:%S GMT on %d %b %Y")
 
 
+def _json(response: Response) -> Any:
+    try:
+        return json.loads(response.body)
+    except ValueError:
+        raise Retry("the answer was cut short (incomplete JSON)", truncated=True) from None
+
+
 class SpektrixClient:
-    """Async client of one Spektrix system; use ``async with SpektrixClient(...) as c``."""
+    """Async client of one Spektrix system; use ``async with SpektrixClient(...) as c``.
+
+    ``budget`` defaults to an in-process token bucket from the settings (pass a shared
+    one to pace several processes); ``transport`` replaces aiohttp (tests).
+    """
 
     def __init__(
-        self, credentials: SpektrixCredentials, options: ClientOptions | None = None
+        self,
+        settings: SpektrixSettings,
+        *,
+        options: HttpOptions | None = None,
+        budget: RequestBudget | None = None,
+        transport: Transport | None = None,
     ) -> None:
-        self.credentials = credentials
-        self.options = options or ClientOptions()
-        self.stats = ClientStats()
-        self.bucket = TokenBucket(self.options.budget) if self.options.budget else None
-        self._session: aiohttp.ClientSession | None = None
-        self._slots = asyncio.Semaphore(self.options.concurrency)
-        self.last_server_date: datetime | None = None
-        """The ``Date`` of the latest answer (to compare clocks)."""
-        parsed = urllib.parse.urlsplit(credentials.api_root)
+        self.settings = settings
+        self.http = HttpClient(
+            "Spektrix",
+            options=options or settings.http_options(),
+            budget=budget if budget is not None else settings.token_bucket(),
+            signer=self._sign,
+            classify=self._classify,
+            transport=transport,
+            transient_hint=_TRANSIENT_HINT,
+        )
+        parsed = urllib.parse.urlsplit(settings.api_root)
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
 
     async def __aenter__(self) -> SpektrixClient:
-        connector = aiohttp.TCPConnector(limit=self.options.concurrency)
-        self._session = aiohttp.ClientSession(
-            connector=connector,
-            headers={"User-Agent": f"houselights/{__version__} (box office data exchange)"},
-        )
+        await self.http.__aenter__()
         return self
 
     async def __aexit__(
@@ -161,17 +105,31 @@ class SpektrixClient:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        await self.http.__aexit__(exc_type, exc, tb)
+
+    @property
+    def stats(self) -> HttpStats:
+        """What the client did."""
+        return self.http.stats
+
+    @property
+    def last_server_date(self) -> datetime | None:
+        """The ``Date`` of the latest answer."""
+        return self.http.last_server_date
+
+    def clock_difference(self) -> float | None:
+        """Seconds this machine is ahead of Spektrix (from the last ``Date`` seen)."""
+        return self.http.clock_difference()
 
     # --- URLs ----------------------------------------------------------------------------
 
-    def url(self, path: str, params: dict[str, Any] | None = None) -> str:
+    def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """The absolute URL of an API path, built once: it is signed and sent as is."""
-        if path.startswith("/"):  # a server-given link such as paging.next
+        if path.startswith(("http://", "https://")):
+            return path
+        if path.startswith("/"):  # a host-relative link
             return self.origin + path
-        url = f"{self.credentials.api_root}/{path}"
+        url = f"{self.settings.api_root}/{path}"
         if params:
             url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         return url
@@ -181,7 +139,7 @@ class SpektrixClient:
     async def get_json(
         self,
         path: str,
-        params: dict[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
         *,
         missing_ok: bool = False,
     ) -> Any:
@@ -190,151 +148,92 @@ class SpektrixClient:
         ``missing_ok``: a 404 returns ``None`` (an order or customer that does not exist);
         otherwise a 404 means the client system itself is unknown.
         """
-        url = self.url(path, params)
-        creds = self.credentials
+        if not missing_ok:
+            return await self.http.get(self.url(path, params), _json, headers=_ACCEPT)
 
-        def headers() -> dict[str, str]:
-            date = http_date()
-            return {
-                "Date": date,
-                "Authorization": authorization_header(
-                    creds.api_login, creds.api_key, "GET", url, date
-                ),
-                "Accept": "application/json",
-            }
+        def classify(response: Response) -> None:
+            if response.status == 404 and not response.is_html:
+                return
+            self._classify(response)
 
-        def accept(status: int, resp_headers: Any, body: bytes) -> Any:
-            if status == 200:
-                try:
-                    return json.loads(body)
-                except ValueError:
-                    self.stats.truncated += 1
-                    raise _Retry("the answer was cut short (incomplete JSON)") from None
-            if status == 404 and missing_ok and not _is_html(resp_headers, body):
-                return None
-            raise self._api_error(status, resp_headers, body, url)
+        def decode(response: Response) -> Any:
+            return None if response.status == 404 else _json(response)
 
-        return await self._fetch(url, headers, accept)
+        return await self.http.get(
+            self.url(path, params), decode, headers=_ACCEPT, classify=classify
+        )
 
     async def get_report(self, url: str) -> bytes:
         """GET a report download with the reporting user's credentials (HTTP basic auth)."""
-        creds = self.credentials
-        if not creds.report_user or creds.report_password is None:
+        s = self.settings
+        if not s.report_user or s.report_password is None:
             raise AuthenticationError(
                 "No reporting user is configured for this Spektrix connection.",
                 hint="Reconnect with --report-user and --report-password-file "
                 "(the Collect Report user of the integration guide, step 3).",
             )
-        token = base64.b64encode(f"{creds.report_user}:{creds.report_password}".encode()).decode()
+        token = base64.b64encode(
+            f"{s.report_user}:{s.report_password.get_secret_value()}".encode()
+        ).decode()
 
-        def headers() -> dict[str, str]:
+        def basic(_: Request) -> dict[str, str]:
             return {"Authorization": f"Basic {token}"}
 
-        def accept(status: int, resp_headers: Any, body: bytes) -> bytes:
-            if status == 200:
-                return body
-            if status == 401:
+        def classify(response: Response) -> None:
+            if response.status == 401:
                 raise AuthenticationError(
-                    f"The reporting user '{creds.report_user}' could not log in to collect "
+                    f"The reporting user '{s.report_user}' could not log in to collect "
                     "the Customer Audit report (user name or password refused).",
                     hint="Check the Collect Report user's password in Spektrix and reconnect "
                     "with --report-password-file.",
                 )
-            if status == 403 and not _is_html(resp_headers, body):
+            if response.status == 403 and not response.is_html:
                 raise AuthenticationError(
-                    f"The reporting user '{creds.report_user}' lacks the Collect Report role, "
+                    f"The reporting user '{s.report_user}' lacks the Collect Report role, "
                     "so the Customer Audit report cannot be collected.",
                     hint="In Spektrix: Settings → Users → User Accounts → "
-                    f"{creds.report_user} → Roles: add 'Collect report' (guide step 3).",
+                    f"{s.report_user} → Roles: add 'Collect report' (guide step 3).",
                 )
-            raise self._api_error(status, resp_headers, body, url)
+            self._classify(response)
 
-        return await self._fetch(url, headers, accept)
+        return await self.http.get(url, lambda r: r.body, signer=basic, classify=classify)
 
-    # --- plumbing ------------------------------------------------------------------------
+    # --- Spektrix's policies ---------------------------------------------------------------
 
-    async def _fetch(
-        self,
-        url: str,
-        headers: Callable[[], dict[str, str]],
-        accept: Callable[[int, Any, bytes], T],
-    ) -> T:
-        if self._session is None:
-            raise RuntimeError("use SpektrixClient as an async context manager")
-        opts = self.options
-        reason = ""
-        for attempt in range(opts.retries + 1):
-            if attempt:
-                self.stats.retries += 1
-            if self.bucket is not None:
-                await self.bucket.acquire()
-            try:
-                async with self._slots:
-                    status, resp_headers, body = await self._send(url, headers())
-                self._note_date(resp_headers)
-                if status == 429:
-                    self.stats.rate_limited += 1
-                    wait = _retry_after(resp_headers.get("Retry-After"))
-                    raise _Retry("rate limited (429)", wait)
-                if status >= 500:
-                    self.stats.server_errors += 1
-                    raise _Retry(f"server error ({status})")
-                return accept(status, resp_headers, body)
-            except _Retry as retry:
-                reason = retry.reason
-                wait = retry.wait
-            except TimeoutError:
-                self.stats.timeouts += 1
-                reason, wait = f"no answer within {opts.timeout:g} s", None
-            except aiohttp.ClientPayloadError:
-                self.stats.truncated += 1
-                reason, wait = "the answer was cut short", None
-            except aiohttp.ClientError as error:
-                reason, wait = f"connection problem ({type(error).__name__})", None
-            if attempt == opts.retries:
-                break
-            if wait is None:
-                wait = min(opts.backoff_max, opts.backoff_base * 2**attempt)
-                wait *= 0.5 + random.random()  # noqa: S311 - jitter, not security
-            log.debug("retrying %s in %.2f s: %s", _safe(url), wait, reason)
-            await asyncio.sleep(wait)
-        raise TransientSourceError(
-            f"Spektrix did not give a usable answer for {_safe(url)} after "
-            f"{opts.retries + 1} attempts (last problem: {reason}).",
-            hint="Spektrix may be busy or down (status.spektrix.com). Run the sync again "
-            "later: it resumes from the last published checkpoint, and nothing from the "
-            "failed part was published.",
-        )
+    def _sign(self, request: Request) -> dict[str, str]:
+        date = http_date()
+        return {
+            "Date": date,
+            "Authorization": authorization_header(
+                self.settings.api_login,
+                self.settings.api_key.get_secret_value(),
+                request.method,
+                request.url,
+                date,
+            ),
+        }
 
-    async def _send(self, url: str, headers: dict[str, str]) -> tuple[int, Any, bytes]:
-        assert self._session is not None
-        self.stats.requests += 1
-        timeout = aiohttp.ClientTimeout(total=self.options.timeout)
-        async with self._session.get(
-            URL(url, encoded=True), headers=headers, timeout=timeout
-        ) as resp:
-            body = await resp.read()
-            log.debug("GET %s -> %d (%d bytes)", _safe(url), resp.status, len(body))
-            return resp.status, resp.headers, body
+    def _classify(self, response: Response) -> None:
+        status = response.status
+        if 200 <= status < 300:
+            return
+        if status == 429:
+            raise Retry(
+                "rate limited (429)",
+                retry_after_seconds(response.header("Retry-After")),
+                status=429,
+            )
+        if status >= 500:
+            raise Retry(f"server error ({status})", status=status)
+        raise self._refusal(response)
 
-    def _note_date(self, headers: Any) -> None:
-        raw = headers.get("Date")
-        if raw:
-            with contextlib.suppress(TypeError, ValueError):
-                self.last_server_date = parsedate_to_datetime(raw)
-
-    def clock_difference(self) -> float | None:
-        """Seconds this machine is ahead of the server (from the last ``Date`` seen)."""
-        if self.last_server_date is None:
-            return None
-        return (datetime.now(UTC) - self.last_server_date).total_seconds()
-
-    def _api_error(self, status: int, headers: Any, body: bytes, url: str) -> SourceError:
-        creds = self.credentials
-        message = _message(body)
-        if status == 403 and _is_html(headers, body):
+    def _refusal(self, response: Response) -> SourceError:
+        s = self.settings
+        status, url = response.status, response.url
+        message = _message(response.body)
+        if status == 403 and response.is_html:
             return UpstreamBlockedError(
-                f"The request to {_safe(url)} was blocked upstream of Spektrix (an HTML 403 "
+                f"The request to {safe_url(url)} was blocked upstream of Spektrix (an HTML 403 "
                 "page from its firewall/CDN, not an answer from Spektrix itself).",
                 hint="Wait and retry; if it persists, ask Spektrix support whether this "
                 "machine's IP address is blocked, and add it to the system's IP allow-list "
@@ -345,33 +244,33 @@ class SpektrixClient:
         if status == 403 and "withdrawn" in message.lower():
             return AccessWithdrawnError(
                 f"The organisation has withdrawn houselights' access to Spektrix client "
-                f"'{creds.client}' (partner access is switched off).",
+                f"'{s.client}' (partner access is switched off).",
                 hint="Syncing is paused and nothing already loaded is lost. When the "
                 "organisation switches partner access back on, run `houselights sync` again.",
             )
         if status == 403 and "system owner" in message.lower():
             return AuthenticationError(
-                f"The API user '{creds.api_login}' lacks System Owner rights on Spektrix "
-                f"client '{creds.client}', so customers and orders cannot be read.",
+                f"The API user '{s.api_login}' lacks System Owner rights on Spektrix "
+                f"client '{s.client}', so customers and orders cannot be read.",
                 hint="In Spektrix: Settings → Users → API users → "
-                f"{creds.api_login}: give it the role from the integration guide (step 1) "
+                f"{s.api_login}: give it the role from the integration guide (step 1) "
                 "with System Owner access.",
             )
         if status == 404:
             return SourceError(
-                f"Spektrix answered 404 for {_safe(url)}: there is no client system called "
-                f"'{creds.client}' at that address.",
+                f"Spektrix answered 404 for {safe_url(url)}: there is no client system called "
+                f"'{s.client}' at that address.",
                 hint="Check --client (the part after system.spektrix.com/ in your Spektrix "
                 "address, in lower case) and --base-url for a custom domain, then reconnect.",
             )
         return SourceError(
-            f"Spektrix refused {_safe(url)} with status {status}"
+            f"Spektrix refused {safe_url(url)} with status {status}"
             + (f": {message}" if message else "."),
             hint="Check the connection settings (`houselights check-setup SLUG`).",
         )
 
     def _auth_error(self, message: str) -> AuthenticationError:
-        creds = self.credentials
+        s = self.settings
         local = datetime.now(UTC)
         server = self.last_server_date
         clock = ""
@@ -388,17 +287,15 @@ class SpektrixClient:
             else "the signature was rejected"
         )
         return AuthenticationError(
-            f"Spektrix client '{creds.client}' refused the signed request: {what}.{clock}",
+            f"Spektrix client '{s.client}' refused the signed request: {what}.{clock}",
             hint=(
                 "Synchronise this machine's clock (NTP) and try again."
                 if expired
-                else f"Check the API login ('{creds.api_login}') and its secret key — reconnect "
+                else f"Check the API login ('{s.api_login}') and its secret key — reconnect "
                 "with `houselights connect spektrix SLUG … --api-key-file FILE` — or this "
                 "machine's clock if the two times above differ."
             ),
         )
 
 
-def _safe(url: str) -> str:
-    """A URL fit for logs and messages (no query values beyond ids and dates exist)."""
-    return url.split("?", 1)[0] if len(url) > 200 else url
+_ACCEPT = {"Accept": "application/json"}

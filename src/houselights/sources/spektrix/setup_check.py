@@ -13,95 +13,36 @@ fee-like merchandise without the Fee value, venue addresses (optional 3).
 
 from __future__ import annotations
 
-import asyncio
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
 
-from houselights.context import Houselights
 from houselights.errors import AccessWithdrawnError, HouselightsError, SourceError
-from houselights.exchange.state import get_state
+from houselights.sources.kit.setup import SetupStep, StepStatus
 
 from . import setup_rules as rules
 from .client import SpektrixClient
-from .connection import SOURCE, SpektrixConnection, load_connection
 from .reports import AuditReport
+from .settings import SpektrixSettings
 from .streams import fetch_audit, fetch_catalogue
 
-__all__ = ["SetupCheckResult", "SetupStep", "check_setup", "run_setup_check"]
-
-Status = Literal["ok", "warn", "fail", "skip"]
-MARKS = {"ok": "✓", "warn": "⚠", "fail": "✗", "skip": "–"}
+__all__ = ["run_setup_check"]
 
 
-@dataclass(frozen=True)
-class SetupStep:
-    """One verified step: what, where in the guide, the outcome and the fix."""
-
-    key: str
-    title: str
-    guide: str
-    status: Status
-    detail: str
-    fix: str = ""
-
-    @property
-    def mark(self) -> str:
-        """✓, ⚠, ✗ or –."""
-        return MARKS[self.status]
-
-
-@dataclass
-class SetupCheckResult:
-    """All steps of one organisation's setup check."""
-
-    org_id: str
-    client: str
-    steps: list[SetupStep] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        """True when no step failed (warnings allowed)."""
-        return all(s.status != "fail" for s in self.steps)
-
-    def step(self, key: str) -> SetupStep:
-        """The step called ``key``."""
-        return next(s for s in self.steps if s.key == key)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly form."""
-        return {
-            "org_id": self.org_id,
-            "client": self.client,
-            "ok": self.ok,
-            "steps": [{**asdict(s), "mark": s.mark} for s in self.steps],
-        }
-
-
-def check_setup(hl: Houselights, org_id: str) -> SetupCheckResult:
-    """Run every setup check for ``org_id``'s Spektrix connection."""
-    conn = load_connection(hl, org_id)
-    with hl.warehouse.connect() as s:
-        state = get_state(s, org_id, SOURCE, "orders_backfill")
-    backfilled = bool(state and state.checkpoint and state.checkpoint.get("complete"))
-    steps = asyncio.run(run_setup_check(conn, backfill_done=backfilled))
-    return SetupCheckResult(org_id, conn.credentials.client, steps)
-
-
-def _step(key: str, status: Status, detail: str, fix: str = "") -> SetupStep:
+def _step(key: str, status: StepStatus, detail: str, fix: str = "") -> SetupStep:
     title, guide = rules.TITLES[key]
     return SetupStep(key, title, guide, status, detail, fix)
 
 
-async def run_setup_check(conn: SpektrixConnection, *, backfill_done: bool) -> list[SetupStep]:
+async def run_setup_check(settings: SpektrixSettings, *, backfill_done: bool) -> list[SetupStep]:
     """The steps, in guide order (API reachable first: most steps need it)."""
-    options = replace(conn.options, retries=min(conn.options.retries, 2), timeout=15.0)
+    base = settings.http_options()
+    options = replace(base, retries=min(base.retries, 2), timeout=15.0)
     steps: list[SetupStep] = []
-    async with SpektrixClient(conn.credentials, options) as client:
+    async with SpektrixClient(settings, options=options) as client:
         api = await _api_steps(client)
         steps.extend(api)
         api_ok = all(s.status == "ok" for s in api if s.key in ("api_user", "partner_access"))
         steps.append(_clock_step(client, api))
-        steps.append(await _audit_step(client, conn))
+        steps.append(await _audit_step(client, settings))
         steps.append(
             _step(
                 "order_ids",
@@ -132,7 +73,7 @@ async def run_setup_check(conn: SpektrixConnection, *, backfill_done: bool) -> l
             )
             return steps
         feed_step = await _feed_step(client, api)
-    steps.append(rules.production_fields(lists["events"], conn.fields, _step))
+    steps.append(rules.production_fields(lists["events"], settings.fields, _step))
     steps.append(feed_step)
     steps.append(rules.supplementary_attribute(lists["instances"], _step))
     steps.append(rules.product_type_attribute(lists["stock_items"], _step))
@@ -142,7 +83,7 @@ async def run_setup_check(conn: SpektrixConnection, *, backfill_done: bool) -> l
 
 
 async def _api_steps(client: SpektrixClient) -> list[SetupStep]:
-    creds = client.credentials
+    creds = client.settings
     try:
         await client.get_json("events", {"page": 1, "pageSize": 1})
     except AccessWithdrawnError as exc:
@@ -235,9 +176,9 @@ def _clock_step(client: SpektrixClient, api: list[SetupStep]) -> SetupStep:
     return _step("clock", "ok", text)
 
 
-async def _audit_step(client: SpektrixClient, conn: SpektrixConnection) -> SetupStep:
-    url = conn.credentials.audit_report_url
-    if not url or not conn.credentials.report_user:
+async def _audit_step(client: SpektrixClient, settings: SpektrixSettings) -> SetupStep:
+    url = settings.audit_url
+    if not settings.report_user:
         return _step(
             "audit_report",
             "fail",
@@ -250,15 +191,19 @@ async def _audit_step(client: SpektrixClient, conn: SpektrixConnection) -> Setup
     except HouselightsError as exc:
         return _step("audit_report", "fail", exc.message, exc.hint)
     detail = (
-        f"Collected as '{conn.credentials.report_user}': {len(report.rows):,} rows "
+        f"Collected as '{settings.report_user}': {len(report.rows):,} rows "
         f"from {report.start or '?'} to {report.end or '?'}."
     )
-    if conn.audit_report and report.name and report.name.strip() != conn.audit_report.strip():
+    if (
+        settings.audit_report
+        and report.name
+        and report.name.strip() != settings.audit_report.strip()
+    ):
         return _step(
             "audit_report",
             "warn",
-            detail + f" The report is called '{report.name}', not '{conn.audit_report}'.",
+            detail + f" The report is called '{report.name}', not '{settings.audit_report}'.",
             f'Reconnect with --audit-report "{report.name}", or rename the report '
-            f'in Spektrix to "{conn.audit_report}".',
+            f'in Spektrix to "{settings.audit_report}".',
         )
     return _step("audit_report", "ok", detail)

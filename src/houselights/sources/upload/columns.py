@@ -12,11 +12,12 @@ Header matching ignores case and everything that is not a letter or a digit, so
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
+
+from houselights.sources.kit.files import Column, ColumnProfile, HeaderMatch, normalise_header
+from houselights.sources.kit.values import FLAG_VALUES, normalise_word
 
 __all__ = [
     "CHANNELS",
@@ -24,6 +25,7 @@ __all__ = [
     "COLUMNS_BY_NAME",
     "FLAG_VALUES",
     "LINE_TYPES",
+    "PROFILE",
     "REQUIRED_COLUMNS",
     "STATUSES",
     "TICKET_LINE_TYPES",
@@ -49,43 +51,43 @@ TICKETS: ValueRequired = "tickets"
 TICKET_LINE_TYPES: frozenset[str] = frozenset({"ticket", "supplementary"})
 
 
-@dataclass(frozen=True)
-class TemplateColumn:
-    """One template column.
+@dataclass(frozen=True, kw_only=True)
+class TemplateColumn(Column):
+    """One template column: a profile column with the kind of value it holds.
 
     ``required`` means the header must have the column. ``value_required`` says when a
     line must give a value: ``"always"``, ``"tickets"`` (ticket and supplementary lines)
     or ``"never"`` (blank is fine).
     """
 
-    name: str
-    label: str
     kind: ValueKind
-    required: bool
     value_required: ValueRequired
-    description: str
-    example: str
-    aliases: tuple[str, ...] = ()
-    keys: frozenset[str] = field(init=False)
-
-    def __post_init__(self) -> None:
-        keys = {normalise_header(self.name), normalise_header(self.label)}
-        keys.update(normalise_header(a) for a in self.aliases)
-        object.__setattr__(self, "keys", frozenset(keys))
 
 
-def normalise_header(text: str) -> str:
-    """A header cell reduced to lower-case letters and digits (``"Order ID"`` → ``orderid``)."""
-    return re.sub(r"[^0-9a-z]", "", text.casefold())
-
-
-def normalise_word(text: str) -> str:
-    """A value reduced to lower-case letters and digits, for vocabulary look-ups."""
-    return re.sub(r"[^0-9a-z]", "", text.casefold())
+def _column(
+    name: str,
+    label: str,
+    kind: ValueKind,
+    required: bool,
+    value_required: ValueRequired,
+    description: str,
+    example: str,
+    aliases: tuple[str, ...] = (),
+) -> TemplateColumn:
+    return TemplateColumn(
+        name=name,
+        label=label,
+        kind=kind,
+        required=required,
+        value_required=value_required,
+        description=description,
+        example=example,
+        aliases=aliases,
+    )
 
 
 COLUMNS: tuple[TemplateColumn, ...] = (
-    TemplateColumn(
+    _column(
         "order_id", "Order ID", "id", True, ALWAYS,
         "The order (booking, transaction) the line belongs to. All lines of an order share "
         "it and must agree on order date, customer and channel.",
@@ -94,27 +96,27 @@ COLUMNS: tuple[TemplateColumn, ...] = (
          "Booking Reference", "Booking Ref", "Transaction ID", "Transaction Number",
          "Basket ID"),
     ),
-    TemplateColumn(
+    _column(
         "order_date", "Order Date", "datetime", True, ALWAYS,
         "When the order was made (local time). Date, or date and time.",
         "2024-03-14 10:05",
         ("Transaction Date", "Booking Date", "Purchase Date", "Sale Date", "Order Created",
          "Date Ordered", "Order Date Time", "Transaction Date Time", "Created At"),
     ),
-    TemplateColumn(
+    _column(
         "channel", "Channel", "channel", False, "never",
         "How the order was made: online, box office, phone, agent or other.",
         "online",
         ("Sales Channel", "Sale Channel", "Booking Channel", "Order Channel"),
     ),
-    TemplateColumn(
+    _column(
         "customer_id", "Customer ID", "id", True, "never",
         "Your box office's id for the booker. Blank for anonymous sales (no customer row).",
         "C-5521",
         ("Customer Number", "Customer No", "Customer Ref", "Customer Reference", "Patron ID",
          "Account ID", "Booker ID", "Contact ID", "Constituent ID"),
     ),
-    TemplateColumn(
+    _column(
         "customer_postcode", "Customer Postcode", "postcode", True, "never",
         "The booker's UK postcode, any case and spacing. Blank if unknown; an invalid "
         "value is kept (upper-cased) and flagged by the postcode check.",
@@ -122,7 +124,7 @@ COLUMNS: tuple[TemplateColumn, ...] = (
         ("Postcode", "Post Code", "Zip", "Zip Code", "Postal Code", "Customer Post Code",
          "Billing Postcode", "Booker Postcode"),
     ),
-    TemplateColumn(
+    _column(
         "event_id", "Event ID", "id", True, TICKETS,
         "Your id for the event (production, show): the same id your funder's event record "
         "uses (Illuminate's Event ID).",
@@ -130,39 +132,39 @@ COLUMNS: tuple[TemplateColumn, ...] = (
         ("Production ID", "Show ID", "Event Code", "Event Ref", "Event Reference",
          "Production Code"),
     ),
-    TemplateColumn(
+    _column(
         "event_name", "Event Name", "text", True, TICKETS,
         "The event's title.",
         "The Tempest",
         ("Event", "Show", "Show Name", "Show Title", "Production", "Production Name",
          "Event Title", "Title"),
     ),
-    TemplateColumn(
+    _column(
         "season", "Season", "text", False, "never",
         "The programme season the event belongs to.",
         "Spring 2024",
         ("Season Name", "Production Season"),
     ),
-    TemplateColumn(
+    _column(
         "category", "Category", "text", False, "never",
         "The event's category or artform (Theatre, Dance, Music…).",
         "Theatre",
         ("Event Category", "Artform", "Art Form", "Genre"),
     ),
-    TemplateColumn(
+    _column(
         "event_type", "Event Type", "text", False, "never",
         "The kind of activity (Performance, Screening, Workshop, Talk…).",
         "Performance",
         ("Type of Event", "Production Type", "Activity Type"),
     ),
-    TemplateColumn(
+    _column(
         "instance_id", "Instance ID", "id", True, TICKETS,
         "Your id for the performance (instance, showing) the ticket is for.",
         "PF-0042-03",
         ("Performance ID", "Performance Code", "Performance Ref", "Perf ID",
          "Event Instance ID", "Showing ID", "Session ID", "Instance Code"),
     ),
-    TemplateColumn(
+    _column(
         "instance_start", "Instance Start", "datetime", True, TICKETS,
         "When the performance starts (local time): date and time, or a date with the time "
         "in Instance Time.",
@@ -171,108 +173,108 @@ COLUMNS: tuple[TemplateColumn, ...] = (
          "Performance Start Time", "Instance Date", "Event Date", "Show Date",
          "Start Date", "Start Date Time", "Date of Performance", "Starts At"),
     ),
-    TemplateColumn(
+    _column(
         "instance_time", "Instance Time", "time", False, "never",
         "The start time when Instance Start holds only a date (hh:mm, 24-hour).",
         "19:30",
         ("Performance Time", "Start Time", "Show Time", "Event Time"),
     ),
-    TemplateColumn(
+    _column(
         "capacity", "Capacity", "count", False, "never",
         "Seats on sale for the performance (a whole number).",
         "450",
         ("Instance Capacity", "Performance Capacity", "Sellable Capacity",
          "House Capacity"),
     ),
-    TemplateColumn(
+    _column(
         "instance_cancelled", "Instance Cancelled", "flag", False, "never",
         "Yes if the performance was cancelled.",
         "no",
         ("Performance Cancelled", "Cancelled Performance"),
     ),
-    TemplateColumn(
+    _column(
         "venue", "Venue", "text", True, TICKETS,
         "The venue (building or space) of the performance. Its id is made from the name "
         "unless Venue ID is given.",
         "Main House",
         ("Venue Name", "Location", "Building"),
     ),
-    TemplateColumn(
+    _column(
         "venue_id", "Venue ID", "id", False, "never",
         "Your id for the venue, if you have one.",
         "",
         ("Venue Code", "Venue Ref"),
     ),
-    TemplateColumn(
+    _column(
         "venue_postcode", "Venue Postcode", "postcode", False, "never",
         "The venue's UK postcode (gives the venue's region).",
         "NE1 3AF",
         ("Venue Post Code",),
     ),
-    TemplateColumn(
+    _column(
         "venue_address", "Venue Address", "text", False, "never",
         "The venue's address.",
         "",
         (),
     ),
-    TemplateColumn(
+    _column(
         "line_type", "Line Type", "line_type", True, ALWAYS,
         "What the line sells: ticket, supplementary, product, fee, donation or "
         "membership (see Line types).",
         "ticket",
         ("Item Type", "Type", "Line Kind", "Sale Type", "Order Line Type"),
     ),
-    TemplateColumn(
+    _column(
         "line_id", "Line ID", "id", False, "never",
         "Your id for the line (ticket id), kept for tracing.",
         "",
         ("Ticket ID", "Ticket Number", "Order Line ID"),
     ),
-    TemplateColumn(
+    _column(
         "ticket_type", "Ticket Type", "text", True, TICKETS,
         "The ticket (price) type as your box office names it.",
         "Concession",
         ("Price Type", "Price Category", "Ticket Category", "Concession Type",
          "Ticket Type Name"),
     ),
-    TemplateColumn(
+    _column(
         "price_band", "Price Band", "text", False, "never",
         "The price band (zone) of the seat.",
         "A",
         ("Band", "Price Zone", "Seat Band", "Price Level"),
     ),
-    TemplateColumn(
+    _column(
         "concession", "Concession", "flag", False, "never",
         "Yes for a concession ticket. Blank: decided from the ticket type's name.",
         "",
         ("Concession Flag", "Is Concession"),
     ),
-    TemplateColumn(
+    _column(
         "comp", "Comp", "flag", False, "never",
         "Yes for a complimentary ticket. Blank: decided from price and ticket type.",
         "",
         ("Comp Flag", "Complimentary", "Is Comp"),
     ),
-    TemplateColumn(
+    _column(
         "item_id", "Item ID", "id", False, "never",
         "For product, fee, donation and membership lines: your id for what was sold.",
         "",
         ("Product ID", "Item Code", "Product Code", "SKU", "Fund ID", "Membership ID"),
     ),
-    TemplateColumn(
+    _column(
         "item_name", "Item Name", "text", False, "never",
         "For product, fee, donation and membership lines: what was sold.",
         "",
         ("Product Name", "Product", "Item", "Fund", "Fund Name", "Membership Name"),
     ),
-    TemplateColumn(
+    _column(
         "face_value", "Face Value", "money", True, TICKETS,
         "The ticket's full (list) price before any discount, in pounds.",
         "18.00",
         ("Full Price", "List Price", "Base Price", "Original Price", "Standard Price",
          "Ticket Value", "Face Price"),
     ),
-    TemplateColumn(
+    _column(
         "price_paid", "Price Paid", "money", True, ALWAYS,
         "What the customer paid for this line in pounds, including VAT. For tickets, "
         "without booking fees (put fees on their own fee lines).",
@@ -280,7 +282,7 @@ COLUMNS: tuple[TemplateColumn, ...] = (
         ("Price", "Amount Paid", "Ticket Price", "Paid", "Amount", "Sale Price",
          "Paid Price"),
     ),
-    TemplateColumn(
+    _column(
         "status", "Status", "status", False, "never",
         "issued (default when blank), returned (refunded, exchanged) or cancelled (void).",
         "issued",
@@ -322,31 +324,6 @@ CHANNELS: dict[str, tuple[str, ...]] = {
 }
 """Sales channels and the words that mean them; any other value is ``other``."""
 
-FLAG_VALUES: dict[bool, tuple[str, ...]] = {
-    True: ("yes", "y", "true", "t", "1", "x"),
-    False: ("no", "n", "false", "f", "0"),
-}
-"""Words accepted in yes/no columns. Blank means "not given"."""
-
-
-@dataclass(frozen=True)
-class HeaderMatch:
-    """How a file's header maps to template columns.
-
-    ``positions`` maps a template column name to its 0-based position in the file;
-    ``labels`` to the header text as written there (for messages). ``duplicates`` lists
-    groups of header cells that mean the same column; ``suggestions`` maps a missing
-    column to found headers that look like it.
-    """
-
-    headers: tuple[str, ...]
-    positions: dict[str, int]
-    labels: dict[str, str]
-    missing: tuple[TemplateColumn, ...]
-    duplicates: tuple[tuple[str, tuple[str, ...]], ...]
-    ignored: tuple[str, ...]
-    suggestions: dict[str, tuple[str, ...]]
-
 
 def _vocabulary(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return {normalise_word(word): key for key, words in table.items() for word in words}
@@ -355,45 +332,23 @@ def _vocabulary(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
 LINE_TYPE_WORDS = _vocabulary(LINE_TYPES)
 STATUS_WORDS = _vocabulary(STATUSES)
 CHANNEL_WORDS = _vocabulary(CHANNELS)
-FLAG_WORDS: dict[str, bool] = {w: k for k, words in FLAG_VALUES.items() for w in words}
-_KEY_TO_COLUMN: dict[str, str] = {key: c.name for c in COLUMNS for key in c.keys}
+
+
+PROFILE = ColumnProfile(
+    "the houselights upload template",
+    COLUMNS,
+    sheet="Order lines",
+    hint="Rename your columns to the template's names (or an accepted alias); see "
+    "docs/upload-template.md.",
+    format_hint="Save the file as CSV (UTF-8) or Excel .xlsx with one row per order line, "
+    "as in the template described in docs/upload-template.md.",
+)
+"""The template as a column profile for the kit's file reader."""
 
 
 def match_header(headers: Sequence[str]) -> HeaderMatch:
     """Match header cells to template columns (case, spaces and punctuation ignored)."""
-    found: dict[str, list[int]] = {}
-    ignored: list[str] = []
-    for pos, header in enumerate(headers):
-        name = _KEY_TO_COLUMN.get(normalise_header(header))
-        if name is None:
-            if header.strip():
-                ignored.append(header)
-            continue
-        found.setdefault(name, []).append(pos)
-    duplicates = tuple(
-        (name, tuple(headers[p] for p in ps)) for name, ps in found.items() if len(ps) > 1
-    )
-    missing = tuple(c for c in REQUIRED_COLUMNS if c.name not in found)
-    suggestions: dict[str, tuple[str, ...]] = {}
-    by_key = {normalise_header(h): h for h in ignored if normalise_header(h)}
-    for col in missing:
-        close: list[str] = []
-        for key in sorted(col.keys):
-            for hit in difflib.get_close_matches(key, list(by_key), n=3, cutoff=0.75):
-                if by_key[hit] not in close:
-                    close.append(by_key[hit])
-        if close:
-            suggestions[col.name] = tuple(close[:3])
-    positions = {name: ps[0] for name, ps in found.items()}
-    return HeaderMatch(
-        headers=tuple(headers),
-        positions=positions,
-        labels={name: headers[pos] for name, pos in positions.items()},
-        missing=missing,
-        duplicates=duplicates,
-        ignored=tuple(ignored),
-        suggestions=suggestions,
-    )
+    return PROFILE.match(headers)
 
 
 def markdown_table() -> str:
@@ -440,4 +395,5 @@ def describe_words(table: dict[str, tuple[str, ...]]) -> str:
         label = key.replace("_", " ")
         parts.append(f"`{label}`" + (f" (also: {', '.join(others)})" if others else ""))
     return "; ".join(parts) + "."
+
 

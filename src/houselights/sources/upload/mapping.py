@@ -42,24 +42,22 @@ from houselights.exchange.batch import Batch, RawRecord, RejectedRow
 from houselights.model.postcodes import normalise_postcode
 from houselights.model.schema import CANONICAL_TABLES, LogicalType, Table
 from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
+from houselights.sources.kit.values import (
+    CellValue,
+    ValueProblem,
+    cell_text,
+    parse_count,
+    parse_datetime,
+    parse_flag,
+    parse_money,
+    parse_time,
+)
 from houselights.sources.upload.columns import (
     COLUMNS,
     COLUMNS_BY_NAME,
     TICKET_LINE_TYPES,
 )
-from houselights.sources.upload.parsing import (
-    CellValue,
-    ValueProblem,
-    cell_text,
-    parse_channel,
-    parse_count,
-    parse_datetime,
-    parse_flag,
-    parse_line_type,
-    parse_money,
-    parse_status,
-    parse_time,
-)
+from houselights.sources.upload.parsing import parse_channel, parse_line_type, parse_status
 
 __all__ = [
     "RAW_STREAM",

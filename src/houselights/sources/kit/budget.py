@@ -1,11 +1,24 @@
-"""The per-connection request budget: an asyncio token bucket."""
+"""The per-connection request budget: how fast one organisation may call its box office.
+
+:class:`RequestBudget` is what the HTTP client needs (``await budget.acquire()`` before
+every request); :class:`TokenBucket` is the in-process implementation. A budget shared by
+several processes (workers on many machines) implements the same protocol.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Protocol
 
-__all__ = ["TokenBucket"]
+__all__ = ["RequestBudget", "TokenBucket"]
+
+
+class RequestBudget(Protocol):
+    """Anything that paces requests: one token per request."""
+
+    async def acquire(self) -> None:
+        """Wait until one more request may be sent."""
 
 
 class TokenBucket:
