@@ -282,3 +282,22 @@ def test_one_run_can_publish_several_loads(warehouse: Warehouse) -> None:
         assert s.scalar("SELECT COUNT(*) FROM loads") == 2
         state = get_state(s, "acme", "test", "orders")
     assert state is not None and state.cursor == "page-2"
+
+
+def test_findings_are_added_up_and_recorded_as_warnings(warehouse: Warehouse) -> None:
+    first, second = orders_batch(), Batch()
+    first.note("unmapped", "orders", 2, "orders carry giftVouchers (kept raw)", ("o1", "o2"))
+    second.note("unmapped", "orders", 3, "orders carry giftVouchers (kept raw)", ("o9",))
+    second.note("unmapped", "orders", 0, "nothing to say is not recorded")
+    with ExchangeRun(warehouse, "acme", source="test", kind="incremental") as run:
+        result = run.publish([first, second])
+    assert [(f.rows, f.sample) for f in result.findings] == [(5, ("o1", "o2", "o9"))]
+    assert result.findings[0].message() == "5 orders carry giftVouchers (kept raw)"
+    with warehouse.connect() as s:
+        rows = s.fetchall(
+            "SELECT check_name, table_name, policy, outcome, failing_rows, description"
+            " FROM check_results WHERE org_id = 'acme' AND check_name = 'unmapped'"
+        )
+    assert rows == [
+        ("unmapped", "orders", "warn", "warn", 5, "orders carry giftVouchers (kept raw)")
+    ]

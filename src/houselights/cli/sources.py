@@ -374,6 +374,12 @@ def print_sync_summary(summary: SyncSummary) -> None:
             f"  [yellow]⚠[/] {name}: {verb} {sum(o.failing_rows for o in outs):,} "
             f"rows — {rule.description}"
         )
+    found: dict[tuple[str, str, str], int] = {}
+    for load in loads:
+        for f in load.findings:
+            found[f.key] = found.get(f.key, 0) + f.rows
+    for (name, _, description), rows in found.items():
+        console.print(f"  [yellow]⚠[/] {name}: {rows:,} {description}", soft_wrap=True)
     for warning in summary.warnings:
         console.print(f"  [yellow]⚠[/] {warning}", soft_wrap=True)
 

@@ -16,6 +16,9 @@ upload, all published in one transaction). It never writes the warehouse itself.
   dropped. When ``order_id`` is set, the whole order is held back (its lines are published
   as a set or not at all).
 * ``cursors`` — stream cursors/checkpoints committed in the same transaction as the data.
+* ``findings`` — what the mapping noticed but could not turn into rows (a collection it
+  does not map yet, a postcode missing where expected): kept raw, counted, and recorded
+  as warnings beside the quality checks, so nothing is dropped without a word.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import pyarrow as pa
 
-__all__ = ["Batch", "RawRecord", "RejectedRow", "StreamCursor"]
+__all__ = ["Batch", "Finding", "RawRecord", "RejectedRow", "StreamCursor"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,31 @@ class StreamCursor:
     checkpoint: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True)
+class Finding:
+    """Something a source's mapping noticed in ``rows`` records: recorded as a warning.
+
+    ``description`` reads after the count: ``rows=12``, ``"orders carry giftVouchers,
+    which houselights does not map yet (kept in the raw records)"``. Findings with the
+    same name, table and description in one load are added up.
+    """
+
+    name: str
+    table: str
+    rows: int
+    description: str
+    sample: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What makes two findings the same."""
+        return (self.name, self.table, self.description)
+
+    def message(self) -> str:
+        """The finding in plain words: ``12 orders carry …``."""
+        return f"{self.rows:,} {self.description}"
+
+
 @dataclass
 class Batch:
     """Canonical rows, raw records, rejected rows and cursors for one publish step."""
@@ -71,6 +99,7 @@ class Batch:
     raw: list[RawRecord] = field(default_factory=list)
     rejected: list[RejectedRow] = field(default_factory=list)
     cursors: list[StreamCursor] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
     records_in: int = 0
 
     def add(self, table: str, rows: list[dict[str, Any]]) -> None:
@@ -80,6 +109,13 @@ class Batch:
             self.tables[table] = pa.concat_tables([existing, pa.Table.from_pylist(rows)])
         else:
             existing.extend(rows)
+
+    def note(
+        self, name: str, table: str, rows: int, description: str, sample: tuple[str, ...] = ()
+    ) -> None:
+        """Record a :class:`Finding` (nothing when ``rows`` is 0)."""
+        if rows:
+            self.findings.append(Finding(name, table, rows, description, sample))
 
     def row_count(self) -> int:
         """How many canonical rows the batch carries."""

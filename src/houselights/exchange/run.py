@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from houselights.common import utcnow
 from houselights.errors import ChecksFailedError, ConflictError, HouselightsError
-from houselights.exchange.batch import Batch, RejectedRow, StreamCursor
+from houselights.exchange.batch import Batch, Finding, RejectedRow, StreamCursor
 from houselights.exchange.checks.rules import Rule, apply_overrides, default_rules, volume_rule
 from houselights.exchange.checks.runner import CheckOutcome, quarantine_staged, run_checks
 from houselights.exchange.publish import PublishCounts, publish_staged
@@ -51,6 +51,8 @@ class LoadResult:
     quarantined: int
     outcomes: list[CheckOutcome] = field(default_factory=list)
     seconds: float = 0.0
+    findings: list[Finding] = field(default_factory=list)
+    """What the source's mapping noticed but could not map (recorded as warnings)."""
 
     @property
     def warnings(self) -> list[CheckOutcome]:
@@ -236,6 +238,7 @@ class ExchangeRun:
         raw_seq = self._raw_seq
         rejected: list[RejectedRow] = []
         cursors: dict[str, StreamCursor] = {}
+        findings: dict[tuple[str, str, str], Finding] = {}
         for batch in parts:
             for table_name, rows in batch.tables.items():
                 stager.load(table_name, rows)
@@ -243,6 +246,19 @@ class ExchangeRun:
             rejected.extend(batch.rejected)
             for cursor in batch.cursors:
                 cursors[cursor.stream] = cursor
+            for found in batch.findings:
+                seen = findings.get(found.key)
+                findings[found.key] = (
+                    found
+                    if seen is None
+                    else Finding(
+                        found.name,
+                        found.table,
+                        seen.rows + found.rows,
+                        found.description,
+                        (seen.sample + found.sample)[:5],
+                    )
+                )
             records_in += batch.records_in
             if progress is not None:
                 progress(batch)
@@ -283,6 +299,7 @@ class ExchangeRun:
         quarantined += sum(o.failing_rows for o in outcomes if o.outcome == "quarantined")
         counts = publish_staged(session, org_id=self.org_id, source=self.source, load_id=load_id)
         self._store_outcomes(session, load_id, outcomes)
+        self._store_findings(session, load_id, list(findings.values()))
         for cursor in cursors.values():
             self._store_cursor(session, cursor)
         session.execute(
@@ -315,7 +332,15 @@ class ExchangeRun:
         )
         stager.drop()
         self._raw_seq = raw_seq
-        return LoadResult(load_id, records_in, rows_staged, counts, quarantined, outcomes)
+        return LoadResult(
+            load_id,
+            records_in,
+            rows_staged,
+            counts,
+            quarantined,
+            outcomes,
+            findings=list(findings.values()),
+        )
 
     def _store_raw(self, session: Session, batch: Batch, seq: int) -> int:
         if not batch.raw:
@@ -386,6 +411,24 @@ class ExchangeRun:
                     o.failing_rows,
                     o.rule.description,
                     json.dumps(o.sample),
+                ],
+            )
+
+    def _store_findings(self, session: Session, load_id: str, findings: list[Finding]) -> None:
+        for f in findings:
+            session.execute(
+                "INSERT INTO check_results (run_id, load_id, org_id, check_name, table_name,"
+                " policy, outcome, failing_rows, description, sample)"
+                " VALUES (?, ?, ?, ?, ?, 'warn', 'warn', ?, ?, ?)",
+                [
+                    self.run_id,
+                    load_id,
+                    self.org_id,
+                    f.name,
+                    f.table,
+                    f.rows,
+                    f.description,
+                    json.dumps(list(f.sample)),
                 ],
             )
 

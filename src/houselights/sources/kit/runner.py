@@ -105,6 +105,7 @@ def merge_batches(batches: list[Batch]) -> Batch:
         out.raw.extend(b.raw)
         out.rejected.extend(b.rejected)
         out.cursors.extend(b.cursors)
+        out.findings.extend(b.findings)
         out.records_in += b.records_in
     return out
 
