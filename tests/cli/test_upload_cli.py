@@ -87,6 +87,28 @@ def test_upload_template_command(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert code == 2 and "exists already" in err
 
 
+def _wait_for_the_run_to_start(url: str, proc: subprocess.Popen[bytes]) -> None:
+    """Poll until the upload's run is recorded as running (PostgreSQL: the runs table;
+    DuckDB, whose file the process holds: its write-ahead log, written by that commit)."""
+    deadline = time.monotonic() + 120
+    wal = Path(url.removeprefix("duckdb://") + ".wal")
+    while True:
+        assert proc.poll() is None, "the upload finished before it could be killed"
+        assert time.monotonic() < deadline, "the upload did not start in time"
+        if url.startswith("duckdb://"):
+            if wal.exists() and wal.stat().st_size > 0:
+                return
+        else:
+            wh = open_warehouse(url, migrate=False)
+            try:
+                with wh.connect() as s:
+                    if s.scalar("SELECT COUNT(*) FROM runs WHERE status = 'running'"):
+                        return
+            finally:
+                wh.close()
+        time.sleep(0.02)
+
+
 @pytest.mark.slow
 def test_sigkill_mid_upload_then_rerun_equals_clean_run(
     tmp_path: Path, warehouse_url: str, backend: str, pg_schemas: object
@@ -95,7 +117,7 @@ def test_sigkill_mid_upload_then_rerun_equals_clean_run(
 
     assert isinstance(pg_schemas, PgSchemas)
     path = tmp_path / "big.csv"
-    generate_upload(path, lines=120_000, seed=11)
+    generate_upload(path, lines=40_000, seed=11)
     env = {
         **os.environ,
         "HOUSELIGHTS_DATA_DIR": str(tmp_path / "data"),
@@ -115,8 +137,7 @@ def test_sigkill_mid_upload_then_rerun_equals_clean_run(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    time.sleep(2.5)  # well into reading/staging, before the single commit
-    assert proc.poll() is None, "the upload finished before it could be killed"
+    _wait_for_the_run_to_start(warehouse_url, proc)  # reading/staging, before the commit
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     wh = open_warehouse(warehouse_url)

@@ -25,7 +25,7 @@ app = typer.Typer(
     name="houselights",
     help=(
         "houselights — an open box office data exchange for arts organisations.\n\n"
-        "Connect box offices (Spektrix, uploads), quality-check and publish their data, and "
+        "Connect box offices (Spektrix, uploads, …), quality-check and publish their data, and "
         "report on it. Start with `houselights demo`, then `houselights org add`."
     ),
     no_args_is_help=True,
@@ -88,7 +88,7 @@ def root(
 
 
 def _register() -> None:
-    from houselights.cli import data, db, demo, orgs, serve, sources, worker
+    from houselights.cli import data, db, demo, orgs, serve, simulate, sources, worker
 
     app.add_typer(db.app, name="db")
     app.add_typer(orgs.org_app, name="org")
@@ -98,10 +98,6 @@ def _register() -> None:
     sources.register(app)
     serve.register(app)
     worker.register(app)
-    try:
-        from houselights.cli import simulate
-    except ImportError:  # the simulator ships with the package; guard for partial installs
-        return
     app.add_typer(simulate.app, name="simulate")
 
 

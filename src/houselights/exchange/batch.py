@@ -34,11 +34,13 @@ __all__ = ["Batch", "Finding", "RawRecord", "RejectedRow", "StreamCursor"]
 
 @dataclass(frozen=True)
 class RawRecord:
-    """One raw record as fetched: ``payload`` is JSON-serialisable."""
+    """One raw record as fetched: ``payload`` is JSON-serialisable. ``run_id`` says which
+    run fetched it, when read back for replay (it is not stored twice)."""
 
     stream: str
     record_key: str
     payload: Any
+    run_id: str = ""
 
     def payload_json(self) -> str:
         """The payload as compact JSON text."""

@@ -21,6 +21,7 @@ from houselights.sources.kit.source import SyncRequest
 from houselights.sources.upload.source import UploadSource
 from houselights.warehouse.history import (
     check_results,
+    every_raw_record,
     latest_raw_records,
     list_runs,
     quarantined_rows,
@@ -97,6 +98,21 @@ def upload_file(
     )
 
 
+class _RawLoader:
+    """Reads a source's kept raw records for replay (and counts them for progress)."""
+
+    def __init__(self, hl: Houselights, org_id: str, source: str) -> None:
+        self.hl, self.org_id, self.source = hl, org_id, source
+        self.records = 0
+
+    def __call__(self, every_run: bool) -> list[RawRecord]:
+        read = every_raw_record if every_run else latest_raw_records
+        with self.hl.warehouse.connect() as session:
+            rows = read(session, self.org_id, self.source)
+        self.records = max(self.records, len(rows))
+        return [RawRecord(stream, key, json.loads(data), run) for run, stream, key, data in rows]
+
+
 def replay(
     hl: Houselights,
     org_id: str,
@@ -122,18 +138,15 @@ def replay(
     result: LoadResult | None = None
     for name in sources:
         opened = open_source(hl, org_id, name)
-        with hl.warehouse.connect() as session:
-            rows = latest_raw_records(session, org_id, name)
-        records = [RawRecord(stream, key, json.loads(payload)) for stream, key, payload in rows]
+        loader = _RawLoader(hl, org_id, name)
         with ExchangeRun(
             hl.warehouse,
             org_id,
             source=name,
             kind="replay",
-            params={"records": len(records)},
             policy_overrides=opened.source.settings.checks,
         ) as run:
-            result = run.publish(replay_batches(opened.source, records))
+            result = run.publish(replay_batches(opened.source, loader))
         if progress is not None:
-            progress(len(records), len(records))
+            progress(loader.records, loader.records)
     return result

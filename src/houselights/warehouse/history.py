@@ -13,6 +13,7 @@ from houselights.warehouse.base import Session
 
 __all__ = [
     "check_results",
+    "every_raw_record",
     "latest_raw_records",
     "list_runs",
     "quarantined_rows",
@@ -99,17 +100,36 @@ def raw_record_sources(session: Session, org_id: str) -> list[str]:
     ]
 
 
-def latest_raw_records(session: Session, org_id: str, source: str) -> list[tuple[str, str, str]]:
-    """``(stream, record_key, payload JSON)`` of the latest run holding each key, in the
-    order they were fetched (a record split over several raw rows comes back whole)."""
+def latest_raw_records(
+    session: Session, org_id: str, source: str
+) -> list[tuple[str, str, str, str]]:
+    """``(run_id, stream, record_key, payload JSON)`` of the latest run holding each key
+    (replays excluded), in the order they were fetched (a record split over several raw
+    rows comes back whole)."""
     rows = session.fetchall(
         "WITH latest AS (SELECT w.stream, w.record_key, MAX(w.run_id) AS run_id"
         "  FROM raw_records w JOIN runs r ON r.run_id = w.run_id"
-        "  WHERE w.org_id = ? AND r.source = ? GROUP BY w.stream, w.record_key)"
-        " SELECT w.stream, w.record_key, w.payload FROM raw_records w"
+        "  WHERE w.org_id = ? AND r.source = ? AND r.kind <> 'replay'"
+        "  GROUP BY w.stream, w.record_key)"
+        " SELECT w.run_id, w.stream, w.record_key, w.payload FROM raw_records w"
         " JOIN latest l ON l.stream = w.stream AND l.record_key = w.record_key"
         "  AND l.run_id = w.run_id"
         " WHERE w.org_id = ? ORDER BY w.run_id, w.seq",
         [org_id, source, org_id],
     )
-    return [(str(r[0]), str(r[1]), str(r[2])) for r in rows]
+    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
+
+def every_raw_record(
+    session: Session, org_id: str, source: str
+) -> list[tuple[str, str, str, str]]:
+    """``(run_id, stream, record_key, payload JSON)`` of every run that fetched records
+    (replays excluded), oldest run first, in the order each run fetched them."""
+    rows = session.fetchall(
+        "SELECT w.run_id, w.stream, w.record_key, w.payload FROM raw_records w"
+        " JOIN runs r ON r.run_id = w.run_id"
+        " WHERE w.org_id = ? AND r.source = ? AND r.kind <> 'replay'"
+        " ORDER BY w.run_id, w.seq",
+        [org_id, source],
+    )
+    return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]

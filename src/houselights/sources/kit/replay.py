@@ -8,7 +8,7 @@ counted in a warning.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from houselights.exchange.batch import Batch, RawRecord
@@ -18,8 +18,14 @@ from .source import Source, Stream
 __all__ = ["replay_batches"]
 
 
-def replay_batches(source: Source[Any], records: list[RawRecord]) -> Iterator[Batch]:
-    """Batches rebuilt from ``records`` (in the order they were fetched)."""
+RecordLoader = Callable[[bool], list[RawRecord]]
+"""``load(every_run)``: kept raw records in fetch order — of every run, or only the latest
+run holding each key."""
+
+
+def replay_batches(source: Source[Any], load: RecordLoader) -> Iterator[Batch]:
+    """Batches rebuilt from kept raw records (the batches keep no raw records: those stay
+    with the runs that fetched them)."""
     streams = source.replay_streams()
     owner: dict[str, Stream[Any]] = {}
     for stream in streams:
@@ -28,8 +34,12 @@ def replay_batches(source: Source[Any], records: list[RawRecord]) -> Iterator[Ba
                 raise ValueError(f"raw stream {raw!r} is claimed by two replay streams")
             owner[raw] = stream
     grouped: dict[str, list[RawRecord]] = {}
-    for record in records:
+    every: dict[str, list[RawRecord]] = {}
+    for record in load(False):
         grouped.setdefault(record.stream, []).append(record)
+    if any(s.replays_every_run for s in streams):
+        for record in load(True):
+            every.setdefault(record.stream, []).append(record)
     unknown = sorted(set(grouped) - set(owner))
     if unknown:
         counts = ", ".join(f"{len(grouped[name]):,} of '{name}'" for name in unknown)
@@ -37,6 +47,9 @@ def replay_batches(source: Source[Any], records: list[RawRecord]) -> Iterator[Ba
             f"Kept raw records that this version does not map were left as they are: {counts}."
         )
     for stream in streams:
-        mine = [r for raw in stream.owned_raw_streams() for r in grouped.get(raw, [])]
+        pool = every if stream.replays_every_run else grouped
+        mine = [r for raw in stream.owned_raw_streams() for r in pool.get(raw, [])]
         if mine:
-            yield from stream.replay(mine)
+            for batch in stream.replay(mine):
+                batch.raw.clear()
+                yield batch

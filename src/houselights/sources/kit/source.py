@@ -95,6 +95,9 @@ class Stream(ABC, Generic[SourceT]):
     raw_streams: ClassVar[tuple[str, ...]] = ()
     atomic: ClassVar[bool] = False
     unique_keys: ClassVar[bool] = True
+    replays_every_run: ClassVar[bool] = False
+    """Replay reads the records of every run, not only the latest of each key (for raw
+    records that are parts of entities, such as upload lines)."""
 
     def __init__(self, source: SourceT) -> None:
         self.source = source
@@ -115,11 +118,8 @@ class Stream(ABC, Generic[SourceT]):
         return page.batch
 
     def replay(self, records: list[RawRecord]) -> Iterable[Batch]:
-        """Batches rebuilt from kept raw records (default: one page through ``map``,
-        keeping the records, as a sync does)."""
-        batch = self.map(Page(records=records))
-        batch.raw.extend(records)
-        return [batch]
+        """Batches rebuilt from kept raw records (default: one page through ``map``)."""
+        return [self.map(Page(records=records))]
 
 
 @dataclass
@@ -144,6 +144,8 @@ class Source(ABC, Generic[S]):
     summary: ClassVar[str] = ""
     requires_connection: ClassVar[bool] = True
     """False for sources that work without ``connect`` (uploads)."""
+    conformance: ClassVar[str] = ""
+    """``"module:HARNESS"``: the harness the conformance suite runs this source with."""
 
     def __init__(self, hl: Houselights, org_id: str, settings: S) -> None:
         self.hl = hl

@@ -40,6 +40,7 @@ class SpektrixSource(Source[SpektrixSettings]):
 
     name = "spektrix"
     title = "Spektrix"
+    conformance = "houselights.sources.spektrix.testing:HARNESS"
     settings_model = SpektrixSettings
     summary = "Spektrix API v3 (signed), Customer Audit report, historical order-ID backfill"
 

@@ -627,32 +627,74 @@ class UploadMapper:
         }
 
 
-def batches_from_raw(payloads: Iterable[Mapping[str, Any]], *,
-                     chunk_rows: int = 50_000) -> Iterator[Batch]:
-    """Rebuild batches from kept ``upload_rows`` raw payloads (for replay).
+_ENTITY_TABLES = ("venues", "events", "instances", "customers", "items")
+_TABLES = {t.name: t for t in CANONICAL_TABLES}
 
-    Payloads are grouped by file and each file's lines are mapped in line order, exactly
-    as the reader mapped the file. Payloads from several files (several uploads) go
-    through one mapper, newest file first — payloads arrive oldest run first — so each
-    entity is emitted once and the most recent upload's definition of it wins.
+
+class _Newer:
+    """What newer uploads already gave, while replaying from the newest run back."""
+
+    def __init__(self) -> None:
+        self.entities: dict[str, set[tuple[Any, ...]]] = {t: set() for t in _ENTITY_TABLES}
+        self.orders: set[str] = set()
+
+    def older(self, batch: Batch) -> Batch:
+        """``batch`` without what a newer upload replaced: an entity a newer file defined,
+        an order a newer file restated (lines are replaced per order)."""
+        for table in _ENTITY_TABLES:
+            key = [c for c in _TABLES[table].key if c != "org_id"]
+            self._keep(batch, table, lambda row, key=key, table=table: self._first(table, key, row))
+        for table in ("orders", "order_lines"):
+            self._keep(batch, table, lambda row: str(row["order_id"]) not in self.orders)
+        batch.rejected = [r for r in batch.rejected if r.order_id not in self.orders]
+        return batch
+
+    def _first(self, table: str, key: list[str], row: dict[str, Any]) -> bool:
+        k = tuple(row[c] for c in key)
+        if k in self.entities[table]:
+            return False
+        self.entities[table].add(k)
+        return True
+
+    @staticmethod
+    def _keep(batch: Batch, table: str, wanted: Any) -> None:
+        rows = batch.tables.get(table)
+        if rows is None:
+            return
+        items = rows.to_pylist() if isinstance(rows, pa.Table) else rows
+        kept = [row for row in items if wanted(row)]
+        if len(kept) != len(items):
+            batch.tables[table] = pa.Table.from_pylist(kept, schema=_SCHEMAS[table])
+
+
+def batches_from_raw(records: Iterable[RawRecord], *, chunk_rows: int = 50_000) -> Iterator[Batch]:
+    """Rebuild batches from the kept ``upload_rows`` raw records of every upload run (for
+    replay), equal to what uploading the files again, oldest first, publishes.
+
+    Each run's lines are mapped in line order by a mapper of their own, exactly as the
+    reader mapped the file. Runs go newest first, and what a newer upload replaced is not
+    emitted again from an older one: an entity (venue, event, instance, customer, item) it
+    defined, an order it restated.
     """
-    files: dict[str, list[Mapping[str, Any]]] = {}
-    for payload in payloads:
-        files.setdefault(str(payload["file"]), []).append(payload)
-    mapper: UploadMapper | None = None
-    for file_name in reversed(list(files)):
-        if mapper is None:
-            mapper = UploadMapper(file_name)
-        mapper.file_name = file_name
-        mapper.qualify_keys = len(files) > 1
-        for payload in sorted(files[file_name], key=lambda p: int(p["line"])):
+    runs: dict[str, list[Mapping[str, Any]]] = {}
+    for record in records:
+        runs.setdefault(record.run_id or str(record.payload["file"]), []).append(record.payload)
+    newer = _Newer()
+    for payloads in reversed(list(runs.values())):
+        mapper = UploadMapper(str(payloads[0]["file"]))
+        mapper.qualify_keys = len(runs) > 1
+        restated: set[str] = set()
+        for payload in sorted(payloads, key=lambda p: int(p["line"])):
             cells = {k: str(v) for k, v in payload["values"].items() if k in COLUMNS_BY_NAME}
+            if "order_id" in cells:
+                restated.add(cells["order_id"].strip())
             if "problem" in payload:
                 mapper.reject(int(payload["line"]), cells, str(payload["problem"]),
                               structural=True)
             else:
                 mapper.add(int(payload["line"]), cells)
             if mapper.pending >= chunk_rows:
-                yield mapper.flush()
-    if mapper is not None and mapper.pending:
-        yield mapper.flush()
+                yield newer.older(mapper.flush())
+        if mapper.pending:
+            yield newer.older(mapper.flush())
+        newer.orders |= restated

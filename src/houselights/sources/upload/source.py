@@ -36,6 +36,7 @@ class UploadFileStream(FileStream["UploadSource"]):
     label = "Upload"
     raw_streams = (RAW_STREAM,)
     unique_keys = False  # an order's lines share its key
+    replays_every_run = True  # lines are parts of entities: every upload counts
 
     def __init__(self, source: UploadSource, reader: UploadReader | None = None) -> None:
         super().__init__(source)
@@ -54,7 +55,7 @@ class UploadFileStream(FileStream["UploadSource"]):
         )
 
     def replay(self, records: list[RawRecord]) -> Iterable[Batch]:
-        return batches_from_raw(r.payload for r in records)
+        return batches_from_raw(records)
 
 
 class UploadSource(Source[ConnectionSettings]):
@@ -62,6 +63,7 @@ class UploadSource(Source[ConnectionSettings]):
 
     name = "upload"
     title = "Upload"
+    conformance = "houselights.sources.upload.testing:HARNESS"
     settings_model = ConnectionSettings
     summary = "CSV/XLSX files in the documented template (docs/upload-template.md)"
     requires_connection = False
