@@ -9,17 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
+from typing import Any
+
 import typer.main
 
 from houselights.cli.main import app
 
 
-def walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+def walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
+    """Every command under ``cmd`` (Typer may vendor its own click: no isinstance here)."""
     out = [(path, cmd)]
-    if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            out.extend(walk(cmd.commands[name], [*path, name]))
+    for name in sorted(getattr(cmd, "commands", {})):
+        out.extend(walk(cmd.commands[name], [*path, name]))
     return out
 
 
@@ -30,7 +31,7 @@ def main() -> None:
         "Generated from `--help` by `scripts/gen_cli_docs.py`; do not edit by hand.\n",
     ]
     for path, cmd in walk(root, ["houselights"]):
-        ctx = click.Context(cmd, info_name=" ".join(path))
+        ctx = cmd.context_class(cmd, info_name=" ".join(path))
         usage = cmd.get_usage(ctx).replace("Usage: ", "")
         parts.append(f"\n## `{' '.join(path)}`\n\n{(cmd.help or '').strip()}\n\n```\n{usage}\n")
         for param in cmd.get_params(ctx):

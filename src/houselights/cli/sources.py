@@ -95,13 +95,23 @@ def _option_type(info: FieldInfo) -> Any:
     return str | None
 
 
+def _described(info: FieldInfo, name: str) -> str:
+    return (info.description or name).rstrip(".")
+
+
 def _advanced(info: FieldInfo) -> bool:
     extra = info.json_schema_extra
     return isinstance(extra, dict) and bool(extra.get("advanced"))
 
 
 def _settable(model: type[ConnectionSettings]) -> dict[str, FieldInfo]:
-    return {n: f for n, f in model.model_fields.items() if n != "checks"}
+    """The settings a user sets, the box office's own first, then the common ones."""
+    fields = {n: f for n, f in model.model_fields.items() if n != "checks"}
+    common = set(ConnectionSettings.model_fields)
+    return {
+        **{n: f for n, f in fields.items() if n not in common},
+        **{n: f for n, f in fields.items() if n in common},
+    }
 
 
 def _connect_command(name: str, model: type[ConnectionSettings]) -> Callable[..., None]:
@@ -122,8 +132,8 @@ def _connect_command(name: str, model: type[ConnectionSettings]) -> Callable[...
                 Path | None,
                 typer.Option(
                     f"{option}-file",
-                    help=f"File holding {info.description or field_name} "
-                    "(prompted for if not given).",
+                    help=f"File holding the {_described(info, field_name)}; prompted for "
+                    "if not given.",
                     show_default=False,
                     rich_help_panel=panel,
                 ),
@@ -138,12 +148,13 @@ def _connect_command(name: str, model: type[ConnectionSettings]) -> Callable[...
             )
             continue
         default = None if info.is_required() else info.default
+        shown = f" [default: {default}]" if default is not None else ""
         annotation = Annotated[
             _option_type(info),
             typer.Option(
                 option,
-                help=info.description or "",
-                show_default=str(default) if default is not None else False,
+                help=(info.description or "") + shown,
+                show_default=False,
                 rich_help_panel=panel,
             ),
         ]
@@ -250,7 +261,7 @@ def _connect(
         companion = extra.get("prompt_if")
         if info.is_required() or (companion and values.get(str(companion))):
             values[field_name] = str(
-                typer.prompt(info.description or field_name, hide_input=True)
+                typer.prompt((info.description or field_name).capitalize(), hide_input=True)
             ).strip()
     settings = svc.connect(hl, slug, name, values)
     shown = settings.shown()
@@ -399,6 +410,7 @@ def sync_command(
         list[Path] | None,
         typer.Option(
             "--file",
+            metavar="FILE",
             help="A data file to load with the sync (a box office's report export); repeat "
             "for several.",
         ),

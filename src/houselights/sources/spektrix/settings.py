@@ -48,11 +48,11 @@ class SpektrixSettings(ConnectionSettings):
         DEFAULT_BASE_URL, description="Spektrix host (or a full API base ending in /api/v3)."
     )
     api_login: str = Field(description="API user name (guide step 1).")
-    api_key: SecretStr = Field(description="API secret key (guide step 1).")
+    api_key: SecretStr = Field(description="API user's secret key (guide step 1).")
     report_user: str | None = Field(None, description="Collect Report user name (guide step 3).")
     report_password: SecretStr | None = Field(
         None,
-        description="Password of the Collect Report user (guide step 3).",
+        description="Collect Report user's password (guide step 3).",
         json_schema_extra={"prompt_if": "report_user"},
     )
     audit_report: str | None = Field(
