@@ -16,10 +16,10 @@ from tests.conftest import PgSchemas, make_url
 from toy_source import HARNESS as TOY
 from toy_source import ToySource
 
+from houselights import conformance
 from houselights.context import Houselights
-from houselights.sources.kit import testing as conformance
+from houselights.sources.kit.harness import Harness, harness_for
 from houselights.sources.kit.registry import register, source_names, unregister
-from houselights.sources.kit.testing import Harness, harness_for
 
 BUILT_IN = source_names()
 SOURCES = [*BUILT_IN, TOY.source]

@@ -22,7 +22,6 @@ from pydantic import Field, SecretStr
 
 from houselights.exchange.batch import Batch, RawRecord, StreamCursor
 from houselights.exchange.state import StreamState
-from houselights.services.connections import sync
 from houselights.sources.kit import (
     ConnectionSettings,
     HttpClient,
@@ -36,7 +35,8 @@ from houselights.sources.kit import (
     SyncRequest,
 )
 from houselights.sources.kit.connections import save_connection
-from houselights.sources.kit.testing import BadInput, BoxOffice, Harness
+from houselights.sources.kit.connections import sync_connection as sync
+from houselights.sources.kit.harness import BadInput, BoxOffice, Harness
 
 # --- the source (all a new box office has to write) -----------------------------------------
 

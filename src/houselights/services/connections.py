@@ -10,8 +10,8 @@ import asyncio
 from typing import Any
 
 from houselights.context import Houselights
-from houselights.sources.kit.connections import open_source, save_connection
-from houselights.sources.kit.runner import ProgressFn, SyncSummary, run_sync
+from houselights.sources.kit.connections import open_source, save_connection, sync_connection
+from houselights.sources.kit.runner import ProgressFn, SyncSummary
 from houselights.sources.kit.settings import ConnectionSettings
 from houselights.sources.kit.setup import SetupCheckResult
 from houselights.sources.kit.source import SyncRequest
@@ -37,8 +37,7 @@ def sync(
     progress: ProgressFn | None = None,
 ) -> SyncSummary:
     """Sync ``org_id`` from its box office (its only connection unless ``source``)."""
-    opened = open_source(hl, org_id, source)
-    return run_sync(opened.source, request, progress=progress, connection_status=opened.status)
+    return sync_connection(hl, org_id, source, request, progress=progress)
 
 
 def connection_status(hl: Houselights, org_id: str, source: str | None = None) -> ConnectionStatus:

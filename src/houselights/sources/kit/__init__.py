@@ -6,7 +6,7 @@ batch). The kit supplies the rest: the runner that owns exchange runs
 (:func:`run_sync`), one HTTP client with injectable signing, classification, retries,
 budget and transport (:class:`HttpClient`), paginators, tabular file readers with column
 profiles (:class:`TableFile`), setup-check results, connection status, the registry and
-the conformance suite every source passes (:mod:`houselights.sources.kit.testing`).
+the conformance suite every source passes (:mod:`houselights.conformance`).
 See ``docs/sources.md``.
 """
 

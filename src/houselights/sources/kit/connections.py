@@ -20,13 +20,20 @@ from houselights.orgs.service import (
 )
 
 from .registry import source_class
+from .runner import ProgressFn, SyncSummary, run_sync
 from .settings import ConnectionSettings
-from .source import Source
+from .source import Source, SyncRequest
 
 if TYPE_CHECKING:
     from houselights.context import Houselights
 
-__all__ = ["OpenedSource", "connected_sources", "open_source", "save_connection"]
+__all__ = [
+    "OpenedSource",
+    "connected_sources",
+    "open_source",
+    "save_connection",
+    "sync_connection",
+]
 
 
 def save_connection(
@@ -94,3 +101,16 @@ def open_source(hl: Houselights, org_id: str, source: str | None = None) -> Open
         secrets = connection_secrets(s, hl.vault, org_id, name)
     settings = cls.settings_model.from_stored(conn.settings, secrets)
     return OpenedSource(cls(hl, org_id, settings), conn.status, conn.status_reason)
+
+
+def sync_connection(
+    hl: Houselights,
+    org_id: str,
+    source: str | None = None,
+    request: SyncRequest | None = None,
+    *,
+    progress: ProgressFn | None = None,
+) -> SyncSummary:
+    """Sync ``org_id`` from its box office (its only connection unless ``source``)."""
+    opened = open_source(hl, org_id, source)
+    return run_sync(opened.source, request, progress=progress, connection_status=opened.status)

@@ -1,6 +1,6 @@
 """The Spektrix source's conformance harness: a simulated Spektrix system.
 
-Used by the kit's conformance suite (:mod:`houselights.sources.kit.testing`): a sync is a
+Used by the kit's conformance suite (:mod:`houselights.conformance`): a sync is a
 backfill from the simulator's historical order-ID export followed by catching up; a change
 is two simulated days of new and changed orders; faults are the simulator's 429s, 5xx,
 timeouts and truncated bodies.
@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from houselights.context import Houselights
-from houselights.services.connections import sync
 from houselights.sources.kit.connections import save_connection
+from houselights.sources.kit.connections import sync_connection as sync
+from houselights.sources.kit.harness import BadInput, BoxOffice, Harness
 from houselights.sources.kit.source import SyncRequest
-from houselights.sources.kit.testing import BadInput, BoxOffice, Harness
 
 from .simulator import (
     ClientConfig,

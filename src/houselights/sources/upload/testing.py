@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from houselights.context import Houselights
-from houselights.services.connections import sync
+from houselights.sources.kit.connections import sync_connection as sync
+from houselights.sources.kit.harness import BadInput, BoxOffice, Harness
 from houselights.sources.kit.source import SyncRequest
-from houselights.sources.kit.testing import BadInput, BoxOffice, Harness
 
 from .generate import generate_upload
 

@@ -1,11 +1,9 @@
 """The conformance suite every source passes (like the Singer SDK's ``get_tap_test_class``).
 
-A source takes part by naming a :class:`Harness` in its class attribute ``conformance``
-(``"package.module:HARNESS"``). The harness starts a box office the source can talk to
-(a simulator, a local server, a folder of files) as a :class:`BoxOffice`, which knows
-how to connect an organisation to it, what a sync asks for, how to change data, inject
-faults and give bad input. ``tests/sources/test_conformance.py`` runs every check below
-for every registered source, on DuckDB and PostgreSQL:
+A source takes part by naming a harness (:mod:`houselights.sources.kit.harness`) in its
+class attribute ``conformance``. ``tests/sources/test_conformance.py`` runs every check
+below for every registered source, on DuckDB and PostgreSQL (this module drives the
+whole application — the services and the CLI — so it sits above them, at the top):
 
 * :func:`check_keys_unique` — every batch a sync publishes has unique natural keys;
 * :func:`check_second_sync_changes_nothing` — syncing again with no change at the box
@@ -33,9 +31,7 @@ import signal
 import subprocess
 import sys
 import time
-from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 from typing import Any
@@ -46,15 +42,11 @@ from houselights.exchange.batch import Batch
 from houselights.exchange.run import ExchangeRun, LoadResult
 from houselights.model.schema import CANONICAL_TABLES
 from houselights.orgs import service as orgs
-
-from .registry import source_class
-from .runner import SyncSummary
-from .source import SyncRequest
+from houselights.sources.kit.harness import BoxOffice, Harness
+from houselights.sources.kit.runner import SyncSummary
+from houselights.sources.kit.source import SyncRequest
 
 __all__ = [
-    "BadInput",
-    "BoxOffice",
-    "Harness",
     "check_bad_input",
     "check_changes_are_picked_up",
     "check_faults_end_equal_to_clean",
@@ -63,84 +55,12 @@ __all__ = [
     "check_replay_equals_sync",
     "check_second_sync_changes_nothing",
     "check_sigkill_resumes",
-    "harness_for",
     "snapshot",
+    "spy_on_publish",
 ]
 
 ORG = "conformance-org"
 Snapshot = dict[str, list[tuple[Any, ...]]]
-
-
-@dataclass(frozen=True)
-class BadInput:
-    """A mistake a user can make with this source; ``attempt(hl, org)`` must raise a
-    :class:`~houselights.errors.HouselightsError` and publish nothing."""
-
-    name: str
-    attempt: Callable[[Houselights, str], object]
-
-
-class BoxOffice(ABC):
-    """One running box office, for one conformance scenario."""
-
-    secrets: tuple[str, ...] = ()
-    """Secret values that must never be shown (API keys, passwords)."""
-
-    @abstractmethod
-    def connect(self, hl: Houselights, org_id: str) -> None:
-        """Connect ``org_id`` (which exists) to this box office."""
-
-    def request(self) -> SyncRequest:
-        """What a sync asks for (files for a file source, a backfill file…)."""
-        return SyncRequest()
-
-    @abstractmethod
-    def change(self) -> None:
-        """Change some data at the box office (new and changed records)."""
-
-    def set_faults(self, on: bool) -> None:
-        """Turn transient faults (429, 5xx, timeouts, truncated bodies) on or off (a box
-        office without a transport only remembers the wish)."""
-        self.faults_on = on
-
-    def bad_inputs(self) -> list[BadInput]:
-        """The mistakes to try."""
-        return []
-
-
-class Harness(ABC):
-    """How the conformance suite exercises one source."""
-
-    source: str
-    injects_faults: bool = True
-    """False for a source with no transport to fault (files given by the user)."""
-    kill_after_loads: int = 2
-    """The SIGKILL check kills a sync once this many of its loads committed (0: as soon
-    as it runs — a source that publishes one load per sync)."""
-    plugin: str | None = None
-    """``"module:SourceClass"`` to register in a subprocess when the source is not built in
-    (a plugin, or a test's own source)."""
-
-    @abstractmethod
-    def box_office(
-        self, folder: Path, *, slow: bool = False
-    ) -> contextlib.AbstractContextManager[BoxOffice]:
-        """Start a box office with its files under ``folder``; ``slow``: one whose sync
-        takes long enough to be killed mid-way (latency, more data, small chunks)."""
-
-
-def harness_for(source: str) -> Harness:
-    """The harness a registered source names (an error if it names none)."""
-    cls = source_class(source)
-    target = getattr(cls, "conformance", "")
-    if not target:
-        raise LookupError(
-            f"source {source!r} names no conformance harness: set its class attribute "
-            "`conformance = 'module:HARNESS'` (see docs/sources.md)"
-        )
-    module, _, attr = str(target).partition(":")
-    harness: Harness = getattr(import_module(module), attr)
-    return harness
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -398,7 +318,7 @@ def check_sigkill_resumes(
     source = harness.source
     new_org(hl)
     box.connect(hl, ORG)
-    launcher = [sys.executable, "-m", "houselights.sources.kit.testing"]
+    launcher = [sys.executable, "-m", "houselights.conformance"]
     plugin = ["--plugin", harness.plugin] if harness.plugin else []
     command = [*launcher, *plugin, "--", *sync_command(source, box.request())]
     with (Path(env["HOUSELIGHTS_DATA_DIR"]).parent / "killed-sync.log").open("wb") as log:
@@ -427,9 +347,9 @@ def check_sigkill_resumes(
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m houselights.sources.kit.testing [--plugin MODULE:CLASS] -- CLI ARGS``: run
+    """``python -m houselights.conformance [--plugin MODULE:CLASS] -- CLI ARGS``: run
     the CLI with a source registered first (the SIGKILL check's subprocess)."""
-    from .registry import register
+    from houselights.sources.kit.registry import register
 
     if "--" in argv:
         split = argv.index("--")
