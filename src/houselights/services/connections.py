@@ -15,8 +15,7 @@ from houselights.sources.kit.runner import ProgressFn, SyncSummary
 from houselights.sources.kit.settings import ConnectionSettings
 from houselights.sources.kit.setup import SetupCheckResult
 from houselights.sources.kit.source import SyncRequest
-from houselights.sources.kit.status import ConnectionStatus
-from houselights.sources.kit.status import connection_status as _status
+from houselights.sources.kit.status import ConnectionStatus, status_of
 
 __all__ = ["check_setup", "connect", "connection_status", "sync"]
 
@@ -42,7 +41,7 @@ def sync(
 
 def connection_status(hl: Houselights, org_id: str, source: str | None = None) -> ConnectionStatus:
     """Last success, lag per stream, last error and next run of a connection."""
-    return _status(open_source(hl, org_id, source))
+    return status_of(hl, org_id, source)
 
 
 def check_setup(hl: Houselights, org_id: str, source: str | None = None) -> SetupCheckResult:

@@ -155,3 +155,21 @@ def test_an_organisation_with_two_connections_must_say_which(tmp_path: Path) -> 
     assert open_source(hl, "two", "spektrix").source.settings.client == "b"  # type: ignore[attr-defined]
     assert open_source(hl, "two", "upload").source.name == "upload"  # needs no connection
     hl.close()
+
+
+def test_status_of_a_connection_this_version_cannot_use_says_what_to_fix(
+    tmp_path: Path,
+) -> None:
+    from houselights.sources.kit.status import status_of
+
+    hl = Houselights(data_dir=tmp_path, database_url=f"duckdb://{tmp_path / 'w.duckdb'}")
+    with hl.warehouse.connect() as s, s.transaction():
+        orgs.add_org(s, "old", "Old Connection")
+        orgs.set_connection(
+            s, hl.vault, "old", "spektrix", {"client": "old"}, {"api_key": "not base64!"}
+        )
+    status = status_of(hl, "old", "spektrix")
+    assert status.problem is not None and "api-login" in status.problem
+    assert "connect" in status.problem and "not base64!" not in repr(status.to_dict())
+    assert status.settings == {"client": "old"} and status.next_run is None
+    hl.close()
