@@ -1,4 +1,10 @@
-"""Request plumbing shared by every route: the caller, a warehouse session, filters, paging."""
+"""Request plumbing shared by every route: the caller, a warehouse session, filters, paging.
+
+Every parameter is checked here, at the edge, before any query runs: types and ranges in
+the declarations (so the OpenAPI document states them), and what a declaration cannot
+say (a period that parses, dates inside the supported range) in :meth:`PeriodParams.resolve`.
+A bad value answers 422 ``invalid_input`` naming the parameter, never a 5xx.
+"""
 
 from __future__ import annotations
 
@@ -7,29 +13,65 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import HTTPBearer
+from pydantic import StringConstraints
 
 from houselights.api.auth import Access, Principal, authenticate, authorise_org
 from houselights.context import Houselights
 from houselights.errors import InputError
 from houselights.insights import Filters, Period, SuppressionPolicy, parse_period
 from houselights.insights.periods import current_financial_year
+from houselights.orgs.service import SLUG
 from houselights.warehouse.base import Session
 
 __all__ = [
+    "EARLIEST_DAY",
+    "LATEST_DAY",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
     "Ctx",
     "FilterQuery",
     "Filtering",
+    "Name",
     "Page",
     "PageQuery",
     "PeriodParams",
     "PeriodQuery",
     "RequestContext",
+    "Slug",
     "get_context",
     "paged",
 ]
 
 MAX_LIMIT = 500
+# Deep enough for any real list, small enough that offset + limit stays a small integer
+# in every database (an offset near 2**63 once overflowed the SQL LIMIT).
+MAX_OFFSET = 100_000_000
+# The dates a period may cover (as services.reports.ALL_TIME): a figure for the year 9999
+# or 0001 is a typing slip, and date arithmetic beyond them overflows.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+MAX_TEXT = 200  # a free-text filter value (season, region, viewer…)
+MAX_REPEATS = 50  # values of one repeatable filter
+
+Slug = Annotated[
+    str,
+    Path(
+        pattern=SLUG.pattern,
+        max_length=63,
+        description="The organisation's slug: lower-case letters, digits and hyphens.",
+    ),
+]
+"""The ``{slug}`` path parameter."""
+
+Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="An identifier.")]
+"""A short identifier in the path (a source, a metric id)."""
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token: `houselights token create` prints one.",
+)
 
 
 @dataclass
@@ -52,12 +94,17 @@ class RequestContext:
 
 
 def get_context(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, _: Annotated[object, Security(_bearer)] = None
 ) -> Iterator[RequestContext]:
-    """One session per request; the token is checked before anything else runs."""
+    """One session per request; the token is checked before anything else runs.
+
+    (``_`` only declares the bearer scheme in the OpenAPI document; the header itself is
+    read here so that every malformed one gets the same 401.)
+    """
     hl: Houselights = request.app.state.hl
     with hl.warehouse.connect() as session:
-        yield RequestContext(hl, session, authenticate(session, authorization))
+        principal = authenticate(session, request.headers.get("authorization"))
+        yield RequestContext(hl, session, principal)
 
 
 Ctx = Annotated[RequestContext, Depends(get_context)]
@@ -74,7 +121,7 @@ class PeriodParams:
     basis: Literal["performance", "transaction"] | None = None
 
     def resolve(self) -> Period:
-        """The period asked for."""
+        """The period asked for (422 ``invalid_input`` if it cannot be one)."""
         if self.from_ or self.to:
             if not (self.from_ and self.to):
                 raise InputError(
@@ -82,17 +129,48 @@ class PeriodParams:
                     hint="e.g. ?from=2024-04-01&to=2025-03-31 (both days included), or "
                     "?period=2024/25.",
                 )
-            return Period.between(self.from_, self.to)
-        if self.period:
-            return parse_period(self.period)
-        return current_financial_year()
+            for day, name in ((self.from_, "from"), (self.to, "to")):
+                if not EARLIEST_DAY <= day <= LATEST_DAY:
+                    raise _out_of_range(name)
+            chosen = Period.between(self.from_, self.to)
+        elif self.period:
+            try:
+                chosen = parse_period(self.period)
+            except (ValueError, OverflowError):  # e.g. 9999/00: a year past 9999
+                raise _out_of_range("period") from None
+            if chosen.start < EARLIEST_DAY or chosen.last_day > LATEST_DAY:
+                raise _out_of_range("period")
+        else:
+            chosen = current_financial_year()
+        return chosen
+
+
+def _out_of_range(what: str) -> InputError:
+    return InputError(
+        f"The query parameter '{what}' lies outside {EARLIEST_DAY.isoformat()} to "
+        f"{LATEST_DAY.isoformat()}, the dates houselights reports on.",
+        hint="Choose a period within those dates, e.g. ?period=2024/25.",
+    )
+
+
+
+_RANGE = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
 
 
 def _period_params(
-    from_: Annotated[date | None, Query(alias="from", description="First day (ISO date).")] = None,
-    to: Annotated[date | None, Query(description="Last day, included (ISO date).")] = None,
+    from_: Annotated[
+        date | None, Query(alias="from", description=f"First day (ISO date, {_RANGE}).")
+    ] = None,
+    to: Annotated[
+        date | None, Query(description=f"Last day, included (ISO date, {_RANGE}).")
+    ] = None,
     period: Annotated[
-        str | None, Query(description="A financial year or quarter: 2024/25, 2024/25 Q2, FY2024.")
+        str | None,
+        Query(
+            max_length=40,
+            description="A financial year or quarter: 2024/25, 2024/25 Q2, FY2024, or "
+            f"2024-04-01..2024-06-30 ({_RANGE}).",
+        ),
     ] = None,
     basis: Annotated[
         Literal["performance", "transaction"] | None,
@@ -126,11 +204,15 @@ class Filtering:
         )
 
 
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Repeated = Annotated[list[Text], Query(max_length=MAX_REPEATS)]
+
+
 def _filtering(
     when: PeriodQuery,
-    venue: Annotated[list[str], Query(description="Venue id (repeatable).")] = [],  # noqa: B006
-    season: Annotated[list[str], Query(description="Season (repeatable).")] = [],  # noqa: B006
-    event: Annotated[list[str], Query(description="Event id (repeatable).")] = [],  # noqa: B006
+    venue: Annotated[Repeated, Query(description="Venue id (repeatable).")] = [],  # noqa: B006
+    season: Annotated[Repeated, Query(description="Season (repeatable).")] = [],  # noqa: B006
+    event: Annotated[Repeated, Query(description="Event id (repeatable).")] = [],  # noqa: B006
 ) -> Filtering:
     return Filtering(when, venue, season, event)
 
@@ -153,7 +235,7 @@ class Page:
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
 ) -> Page:
     return Page(limit, offset)
 
