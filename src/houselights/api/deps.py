@@ -155,21 +155,39 @@ def _out_of_range(what: str) -> InputError:
 
 
 _RANGE = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
+# What the document tells clients (and schema-driven test tools) about the accepted
+# values; the checks themselves are in resolve(), whose messages say what to write.
+_DAY_PATTERN = "^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$"
+_PERIOD_PATTERN = (
+    r"^\s*(([Ff][Yy]\s*)?[0-9]{4}\s*/\s*([0-9]{2}|[0-9]{4})(\s+[Qq][1-4])?"
+    r"|[Ff][Yy]\s*[0-9]{4}(\s*[Qq][1-4])?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}\s*\.\.\s*[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$"
+)
 
 
 def _period_params(
     from_: Annotated[
-        date | None, Query(alias="from", description=f"First day (ISO date, {_RANGE}).")
+        date | None,
+        Query(
+            alias="from",
+            description=f"First day (ISO date, {_RANGE}); give 'to' with it.",
+            json_schema_extra={"pattern": _DAY_PATTERN},
+        ),
     ] = None,
     to: Annotated[
-        date | None, Query(description=f"Last day, included (ISO date, {_RANGE}).")
+        date | None,
+        Query(
+            description=f"Last day, included (ISO date, {_RANGE}); give 'from' with it.",
+            json_schema_extra={"pattern": _DAY_PATTERN},
+        ),
     ] = None,
     period: Annotated[
         str | None,
         Query(
             max_length=40,
             description="A financial year or quarter: 2024/25, 2024/25 Q2, FY2024, or "
-            f"2024-04-01..2024-06-30 ({_RANGE}).",
+            f"2024-04-01..2024-06-30 (within {_RANGE}).",
+            json_schema_extra={"pattern": _PERIOD_PATTERN},
         ),
     ] = None,
     basis: Annotated[

@@ -14,9 +14,19 @@ import dataclasses
 import types
 from datetime import date, datetime
 from functools import cache
-from typing import Any, Generic, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
+from typing import (
+    Annotated,
+    Any,
+    Generic,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+)
 
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema, create_model
 
 from houselights.insights.periods import Period
 
@@ -35,10 +45,27 @@ __all__ = [
     "QuarantinedRowOut",
     "RunOut",
     "SetupCheckOut",
+    "Timestamp",
     "model_of",
 ]
 
 T = TypeVar("T")
+
+Timestamp = Annotated[
+    datetime,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?"
+            r"(Z|[+-]\d{2}:\d{2})?$",
+            "description": "ISO 8601 date and time, normally without an offset: box office "
+            "times are local wall-clock times (as the box office reports them), houselights' "
+            "own bookkeeping times are UTC.",
+        }
+    ),
+]
+"""A timestamp as the warehouse keeps it: naive (no offset), hence not an RFC 3339
+``date-time``, which needs one."""
 
 
 class Strict(BaseModel):
@@ -87,7 +114,9 @@ def _json_type(tp: Any) -> Any:
         return Union[mapped]  # noqa: UP007 (built from a tuple of types)
     if dataclasses.is_dataclass(tp) and isinstance(tp, type):
         return model_of(tp)
-    if origin is Literal or tp in (str, int, float, bool, date, datetime, type(None)):
+    if tp is datetime:
+        return Timestamp
+    if origin is Literal or tp in (str, int, float, bool, date, type(None)):
         return tp
     return Any
 
@@ -124,7 +153,7 @@ class OrganisationOut(Strict):
     name: str
     region: str | None
     artform: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class VenueOption(Strict):
@@ -151,7 +180,7 @@ class ConnectionOut(Strict):
     secrets: dict[str, str]
     status: str
     status_reason: str | None
-    updated_at: datetime
+    updated_at: Timestamp
 
 
 class StreamLagOut(BaseModel):
@@ -161,7 +190,7 @@ class StreamLagOut(BaseModel):
 
     stream: str
     cursor: str | None
-    updated_at: datetime
+    updated_at: Timestamp
     lag_seconds: float
     detail: str = ""
 
@@ -176,12 +205,12 @@ class ConnectionStatusOut(BaseModel):
     status: str
     status_reason: str | None
     settings: dict[str, Any]
-    last_success: datetime | None
+    last_success: Timestamp | None
     last_success_run: str | None
     last_error: str | None
-    last_error_at: datetime | None
+    last_error_at: Timestamp | None
     running: bool
-    next_run: datetime | None
+    next_run: Timestamp | None
     streams: list[StreamLagOut]
 
 
@@ -216,8 +245,8 @@ class RunOut(Strict):
     kind: str
     source: str
     status: str
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     records_in: int | None
     rows_staged: int | None
     rows_published: int | None
