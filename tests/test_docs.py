@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import click
+from typing import Any
+
 import typer.main
 
 from houselights.cli.main import app
@@ -13,12 +14,19 @@ from houselights.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _commands(cmd: click.Command, path: str) -> list[str]:
+def _commands(cmd: Any, path: str) -> list[str]:
+    # By what a group has, not by its class: Typer may use its own vendored click.
     out = [path]
-    if isinstance(cmd, click.Group):
-        for name, sub in cmd.commands.items():
-            out.extend(_commands(sub, f"{path} {name}"))
+    for name, sub in (getattr(cmd, "commands", None) or {}).items():
+        out.extend(_commands(sub, f"{path} {name}"))
     return out
+
+
+def test_the_command_walk_sees_subcommands() -> None:
+    found = _commands(typer.main.get_command(app), "houselights")
+    assert {"houselights runs list", "houselights org add", "houselights db upgrade"} <= set(
+        found
+    )
 
 
 def test_every_command_is_in_the_cli_reference() -> None:
