@@ -215,3 +215,25 @@ def test_openapi_says_what_every_route_returns() -> None:
                 p["name"].lower() for p in operation.get("parameters", [])
             ], path
     assert free_form == []
+
+
+def test_a_single_valued_parameter_given_twice_is_refused(served_duckdb: Served) -> None:
+    council = served_duckdb.tokens["arts-council"]
+    response = served_duckdb.http.get(
+        "/api/v1/benchmarks/cohort?viewer=arts-council&viewer=stranger",
+        headers={"Authorization": f"Bearer {council}"},
+    )
+    assert response.status_code == 422
+    assert "'viewer' is given 2 times" in assert_error_shape(response.json(), "invalid_input")[
+        "message"
+    ]
+    # The repeatable filters still repeat.
+    admin = {"Authorization": f"Bearer {served_duckdb.tokens['admin']}"}
+    ok = served_duckdb.http.get(
+        "/api/v1/orgs/alpha/insights/reach?period=2025/26&venue=v1&venue=v2", headers=admin
+    )
+    assert ok.status_code == 200
+    twice = served_duckdb.http.get(
+        "/api/v1/orgs/alpha/insights/reach?period=2025/26&period=2024/25", headers=admin
+    )
+    assert twice.status_code == 422

@@ -8,6 +8,9 @@ A bad value answers 422 ``invalid_input`` naming the parameter, never a 5xx.
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -30,6 +33,7 @@ __all__ = [
     "LATEST_DAY",
     "MAX_LIMIT",
     "MAX_OFFSET",
+    "MAX_TEXT",
     "Ctx",
     "FilterQuery",
     "Filtering",
@@ -104,7 +108,36 @@ def get_context(
     hl: Houselights = request.app.state.hl
     with hl.warehouse.connect() as session:
         principal = authenticate(session, request.headers.get("authorization"))
+        _refuse_repeated_values(request)
         yield RequestContext(hl, session, principal)
+
+
+def _single_valued(request: Request) -> set[str]:
+    """The query parameters of the operation answering ``request`` that take one value,
+    as the OpenAPI document says (the document is the contract)."""
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return {
+                p["name"]
+                for p in operations.get(request.method.lower(), {}).get("parameters", [])
+                if p["in"] == "query" and "array" not in json.dumps(p.get("schema", {}))
+            }
+    return set()
+
+
+def _refuse_repeated_values(request: Request) -> None:
+    # ?viewer=a&viewer=b would be read as "b" while a proxy or a log may read "a": a value
+    # that is not the one asked for, so ask again instead of guessing.
+    counts = Counter(key for key, _ in request.query_params.multi_items())
+    given_twice = {k for k, n in counts.items() if n > 1}
+    repeated = sorted(given_twice & _single_valued(request)) if given_twice else []
+    if repeated:
+        raise InputError(
+            f"The query parameter '{repeated[0]}' is given {counts[repeated[0]]} times; it "
+            "takes one value.",
+            hint="Give it once (venue, season and event are the repeatable ones).",
+        )
 
 
 Ctx = Annotated[RequestContext, Depends(get_context)]
@@ -151,7 +184,6 @@ def _out_of_range(what: str) -> InputError:
         f"{LATEST_DAY.isoformat()}, the dates houselights reports on.",
         hint="Choose a period within those dates, e.g. ?period=2024/25.",
     )
-
 
 
 _RANGE = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
