@@ -186,3 +186,15 @@ def test_library_creates_the_database_private(tmp_path: Path) -> None:
         assert os.umask(0o022) == 0o022  # and left the process umask as it was
     finally:
         os.umask(previous)
+
+
+def test_log_lines_are_plain_text(hl_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    try:
+        assert run(capsys, "--verbose", "org", "list")[0] == 0
+        logging.getLogger("houselights.test").warning("row %s", "Gala\x1b]0;pwned\x07\x1b[2J")
+        err = capsys.readouterr().err
+        assert "Gala" in err and "\x1b" not in err and "\x07" not in err
+    finally:
+        logging.basicConfig(force=True, handlers=[logging.NullHandler()])

@@ -25,6 +25,7 @@ from rich.logging import RichHandler
 from houselights import __version__
 from houselights.cli.common import err_console, shown
 from houselights.errors import HouselightsError
+from houselights.safe_output import strip_control
 
 __all__ = ["app", "main"]
 
@@ -85,13 +86,18 @@ def root(
     ctx.obj = {"overrides": {"data_dir": data_dir, "database_url": db}}
     _DEBUG["on"] = debug
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    handler = RichHandler(console=err_console, show_path=False)
+    handler.addFilter(_plain_log_text)
     logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        datefmt="[%X]",
-        force=True,
-        handlers=[RichHandler(console=err_console, show_path=False)],
+        level=level, format="%(message)s", datefmt="[%X]", force=True, handlers=[handler]
     )
+
+
+def _plain_log_text(record: logging.LogRecord) -> bool:
+    # Log lines quote box office and file data too; RichHandler renders them as they are.
+    record.msg = strip_control(record.getMessage())
+    record.args = None
+    return True
 
 
 def _register() -> None:
