@@ -8,19 +8,21 @@ tests/test_docs.py fails when a command is missing from docs/cli.md.
 from __future__ import annotations
 
 from pathlib import Path
-
 from typing import Any
 
 import typer.main
 
 from houselights.cli.main import app
 
+# Typer may build its commands on its own vendored copy of click, whose classes are not
+# click's: walk the tree by what a group has (its commands), not by its class.
+
 
 def walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
-    """Every command under ``cmd`` (Typer may vendor its own click: no isinstance here)."""
     out = [(path, cmd)]
-    for name in sorted(getattr(cmd, "commands", {})):
-        out.extend(walk(cmd.commands[name], [*path, name]))
+    commands = getattr(cmd, "commands", None) or {}
+    for name in sorted(commands):
+        out.extend(walk(commands[name], [*path, name]))
     return out
 
 

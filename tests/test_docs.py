@@ -14,11 +14,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _commands(cmd: Any, path: str) -> list[str]:
-    # Duck-typed: Typer may vendor its own click, whose classes are not click's.
+    # By what a group has, not by its class: Typer may use its own vendored click.
     out = [path]
-    for name, sub in getattr(cmd, "commands", {}).items():
+    for name, sub in (getattr(cmd, "commands", None) or {}).items():
         out.extend(_commands(sub, f"{path} {name}"))
     return out
+
+
+def test_the_command_walk_sees_subcommands() -> None:
+    found = _commands(typer.main.get_command(app), "houselights")
+    assert {"houselights runs list", "houselights org add", "houselights db upgrade"} <= set(
+        found
+    )
 
 
 def test_every_command_is_in_the_cli_reference() -> None:

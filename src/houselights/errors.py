@@ -144,7 +144,17 @@ class ChecksFailedError(ExchangeError):
     exit_code = 8
     http_status = 422
     code = "checks_failed"
-    outcomes: list[Any]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        detail: str = "",
+        outcomes: list[Any] | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint, detail=detail)
+        self.outcomes: list[Any] = list(outcomes or [])
 
     def with_outcomes(self, outcomes: list[Any]) -> ChecksFailedError:
         """Attach every check outcome of the failed load (for reports)."""

@@ -8,13 +8,15 @@ from a CDN).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from houselights import __version__
-from houselights.api.errors import ERROR_RESPONSES, install_error_handler
+from houselights.api.errors import ERROR_RESPONSES, handle_error, install_error_handler
+from houselights.api.models import HealthOut
 from houselights.api.routes import ROUTERS
 from houselights.context import Houselights
 
@@ -36,6 +38,44 @@ def _health() -> dict[str, Any]:
     return {"status": "ok", "version": __version__}
 
 
+class SecurityHeaders:
+    """Adds the security headers to every response, errors included.
+
+    A pure ASGI middleware rather than ``@app.middleware``: it sees an exception that no
+    handler turned into a response (which Starlette would otherwise answer outside every
+    middleware, without these headers) and answers it with the one error shape itself.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("Content-Security-Policy", _CSP)
+                headers.setdefault("X-Content-Type-Options", "nosniff")
+                headers.setdefault("Referrer-Policy", "no-referrer")
+                if str(scope.get("path", "")).startswith(API_PREFIX):
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            if started:  # half a response is out: nothing better to do than to stop
+                raise
+            response = await handle_error(Request(scope, receive), exc)
+            await response(scope, receive, send_with_headers)
+
+
 def create_app(hl: Houselights) -> FastAPI:
     """The FastAPI application serving ``hl``'s warehouse."""
     from houselights.web.pages import mount_dashboard
@@ -48,6 +88,9 @@ def create_app(hl: Houselights) -> FastAPI:
         openapi_url=f"{API_PREFIX}/openapi.json",
         docs_url=None,
         redoc_url=None,
+        # Starlette's own trailing-slash redirect builds an absolute URL from the Host
+        # header; the error handler redirects with a relative one instead.
+        redirect_slashes=False,
         # Telemetry of dependencies is off by default (DESIGN.md): no spans, metrics or
         # logs are produced, and no exporter is ever configured from the environment.
         telemetry={
@@ -58,22 +101,18 @@ def create_app(hl: Houselights) -> FastAPI:
     app.state.hl = hl
     install_error_handler(app)
     api = APIRouter(prefix=API_PREFIX, responses=ERROR_RESPONSES)
-    api.add_api_route("/health", _health, methods=["GET"], tags=["service"], summary="Health")
+    api.add_api_route(
+        "/health",
+        _health,
+        methods=["GET"],
+        tags=["service"],
+        summary="Health",
+        response_model=HealthOut,
+    )
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
     mount_dashboard(app)
 
-    @app.middleware("http")
-    async def security_headers(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        if request.url.path.startswith(API_PREFIX):
-            response.headers.setdefault("Cache-Control", "no-store")
-        return response
-
+    app.add_middleware(SecurityHeaders)
     return app

@@ -1,35 +1,81 @@
-"""Request plumbing shared by every route: the caller, a warehouse session, filters, paging."""
+"""Request plumbing shared by every route: the caller, a warehouse session, filters, paging.
+
+Every parameter is checked here, at the edge, before any query runs: types and ranges in
+the declarations (so the OpenAPI document states them), and what a declaration cannot
+say (a period that parses, dates inside the supported range) in :meth:`PeriodParams.resolve`.
+A bad value answers 422 ``invalid_input`` naming the parameter, never a 5xx.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Path, Query, Request, Security
+from fastapi.security import HTTPBearer
+from pydantic import StringConstraints
 
 from houselights.api.auth import Access, Principal, authenticate, authorise_org
 from houselights.context import Houselights
 from houselights.errors import InputError
 from houselights.insights import Filters, Period, SuppressionPolicy, parse_period
 from houselights.insights.periods import current_financial_year
+from houselights.orgs.service import SLUG
 from houselights.warehouse.base import Session
 
 __all__ = [
+    "EARLIEST_DAY",
+    "LATEST_DAY",
+    "MAX_LIMIT",
+    "MAX_OFFSET",
+    "MAX_TEXT",
     "Ctx",
     "FilterQuery",
     "Filtering",
+    "Name",
     "Page",
     "PageQuery",
     "PeriodParams",
     "PeriodQuery",
     "RequestContext",
+    "Slug",
     "get_context",
     "paged",
 ]
 
 MAX_LIMIT = 500
+# Deep enough for any real list, small enough that offset + limit stays a small integer
+# in every database (an offset near 2**63 once overflowed the SQL LIMIT).
+MAX_OFFSET = 100_000_000
+# The dates a period may cover (as services.reports.ALL_TIME): a figure for the year 9999
+# or 0001 is a typing slip, and date arithmetic beyond them overflows.
+EARLIEST_DAY = date(1900, 1, 1)
+LATEST_DAY = date(2199, 12, 31)
+MAX_TEXT = 200  # a free-text filter value (season, region, viewer…)
+MAX_REPEATS = 50  # values of one repeatable filter
+
+Slug = Annotated[
+    str,
+    Path(
+        pattern=SLUG.pattern,
+        max_length=63,
+        description="The organisation's slug: lower-case letters, digits and hyphens.",
+    ),
+]
+"""The ``{slug}`` path parameter."""
+
+Name = Annotated[str, Path(pattern=r"^[A-Za-z0-9_.-]{1,64}$", description="An identifier.")]
+"""A short identifier in the path (a source, a metric id)."""
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token: `houselights token create` prints one.",
+)
 
 
 @dataclass
@@ -52,12 +98,46 @@ class RequestContext:
 
 
 def get_context(
-    request: Request, authorization: Annotated[str | None, Header()] = None
+    request: Request, _: Annotated[object, Security(_bearer)] = None
 ) -> Iterator[RequestContext]:
-    """One session per request; the token is checked before anything else runs."""
+    """One session per request; the token is checked before anything else runs.
+
+    (``_`` only declares the bearer scheme in the OpenAPI document; the header itself is
+    read here so that every malformed one gets the same 401.)
+    """
     hl: Houselights = request.app.state.hl
     with hl.warehouse.connect() as session:
-        yield RequestContext(hl, session, authenticate(session, authorization))
+        principal = authenticate(session, request.headers.get("authorization"))
+        _refuse_repeated_values(request)
+        yield RequestContext(hl, session, principal)
+
+
+def _single_valued(request: Request) -> set[str]:
+    """The query parameters of the operation answering ``request`` that take one value,
+    as the OpenAPI document says (the document is the contract)."""
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{\w+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, request.url.path):
+            return {
+                p["name"]
+                for p in operations.get(request.method.lower(), {}).get("parameters", [])
+                if p["in"] == "query" and "array" not in json.dumps(p.get("schema", {}))
+            }
+    return set()
+
+
+def _refuse_repeated_values(request: Request) -> None:
+    # ?viewer=a&viewer=b would be read as "b" while a proxy or a log may read "a": a value
+    # that is not the one asked for, so ask again instead of guessing.
+    counts = Counter(key for key, _ in request.query_params.multi_items())
+    given_twice = {k for k, n in counts.items() if n > 1}
+    repeated = sorted(given_twice & _single_valued(request)) if given_twice else []
+    if repeated:
+        raise InputError(
+            f"The query parameter '{repeated[0]}' is given {counts[repeated[0]]} times; it "
+            "takes one value.",
+            hint="Give it once (venue, season and event are the repeatable ones).",
+        )
 
 
 Ctx = Annotated[RequestContext, Depends(get_context)]
@@ -74,7 +154,7 @@ class PeriodParams:
     basis: Literal["performance", "transaction"] | None = None
 
     def resolve(self) -> Period:
-        """The period asked for."""
+        """The period asked for (422 ``invalid_input`` if it cannot be one)."""
         if self.from_ or self.to:
             if not (self.from_ and self.to):
                 raise InputError(
@@ -82,17 +162,65 @@ class PeriodParams:
                     hint="e.g. ?from=2024-04-01&to=2025-03-31 (both days included), or "
                     "?period=2024/25.",
                 )
-            return Period.between(self.from_, self.to)
-        if self.period:
-            return parse_period(self.period)
-        return current_financial_year()
+            for day, name in ((self.from_, "from"), (self.to, "to")):
+                if not EARLIEST_DAY <= day <= LATEST_DAY:
+                    raise _out_of_range(name)
+            chosen = Period.between(self.from_, self.to)
+        elif self.period:
+            try:
+                chosen = parse_period(self.period)
+            except (ValueError, OverflowError):  # e.g. 9999/00: a year past 9999
+                raise _out_of_range("period") from None
+            if chosen.start < EARLIEST_DAY or chosen.last_day > LATEST_DAY:
+                raise _out_of_range("period")
+        else:
+            chosen = current_financial_year()
+        return chosen
+
+
+def _out_of_range(what: str) -> InputError:
+    return InputError(
+        f"The query parameter '{what}' lies outside {EARLIEST_DAY.isoformat()} to "
+        f"{LATEST_DAY.isoformat()}, the dates houselights reports on.",
+        hint="Choose a period within those dates, e.g. ?period=2024/25.",
+    )
+
+
+_RANGE = f"{EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}"
+# What the document tells clients (and schema-driven test tools) about the accepted
+# values; the checks themselves are in resolve(), whose messages say what to write.
+_DAY_PATTERN = "^(19[0-9]{2}|2[01][0-9]{2})-[0-9]{2}-[0-9]{2}$"
+_PERIOD_PATTERN = (
+    r"^\s*(([Ff][Yy]\s*)?[0-9]{4}\s*/\s*([0-9]{2}|[0-9]{4})(\s+[Qq][1-4])?"
+    r"|[Ff][Yy]\s*[0-9]{4}(\s*[Qq][1-4])?"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}\s*\.\.\s*[0-9]{4}-[0-9]{2}-[0-9]{2})\s*$"
+)
 
 
 def _period_params(
-    from_: Annotated[date | None, Query(alias="from", description="First day (ISO date).")] = None,
-    to: Annotated[date | None, Query(description="Last day, included (ISO date).")] = None,
+    from_: Annotated[
+        date | None,
+        Query(
+            alias="from",
+            description=f"First day (ISO date, {_RANGE}); give 'to' with it.",
+            json_schema_extra={"pattern": _DAY_PATTERN},
+        ),
+    ] = None,
+    to: Annotated[
+        date | None,
+        Query(
+            description=f"Last day, included (ISO date, {_RANGE}); give 'from' with it.",
+            json_schema_extra={"pattern": _DAY_PATTERN},
+        ),
+    ] = None,
     period: Annotated[
-        str | None, Query(description="A financial year or quarter: 2024/25, 2024/25 Q2, FY2024.")
+        str | None,
+        Query(
+            max_length=40,
+            description="A financial year or quarter: 2024/25, 2024/25 Q2, FY2024, or "
+            f"2024-04-01..2024-06-30 (within {_RANGE}).",
+            json_schema_extra={"pattern": _PERIOD_PATTERN},
+        ),
     ] = None,
     basis: Annotated[
         Literal["performance", "transaction"] | None,
@@ -126,11 +254,15 @@ class Filtering:
         )
 
 
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+Repeated = Annotated[list[Text], Query(max_length=MAX_REPEATS)]
+
+
 def _filtering(
     when: PeriodQuery,
-    venue: Annotated[list[str], Query(description="Venue id (repeatable).")] = [],  # noqa: B006
-    season: Annotated[list[str], Query(description="Season (repeatable).")] = [],  # noqa: B006
-    event: Annotated[list[str], Query(description="Event id (repeatable).")] = [],  # noqa: B006
+    venue: Annotated[Repeated, Query(description="Venue id (repeatable).")] = [],  # noqa: B006
+    season: Annotated[Repeated, Query(description="Season (repeatable).")] = [],  # noqa: B006
+    event: Annotated[Repeated, Query(description="Event id (repeatable).")] = [],  # noqa: B006
 ) -> Filtering:
     return Filtering(when, venue, season, event)
 
@@ -153,7 +285,7 @@ class Page:
 
 def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Rows per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Rows to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Rows to skip.")] = 0,
 ) -> Page:
     return Page(limit, offset)
 

@@ -1,9 +1,8 @@
 """Write an Arrow table as CSV, Parquet or XLSX, neutralising spreadsheet formulas.
 
-A text cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return could
-run as a formula when a CSV or XLSX file is opened in a spreadsheet (OWASP "CSV
-injection"); such cells get a leading apostrophe, which spreadsheets show as text.
-Parquet keeps typed values unchanged: it is read by data tools, not spreadsheets.
+Text cells that a spreadsheet would evaluate get a leading apostrophe (the one
+neutraliser, :func:`houselights.safe_output.neutralise`, shared with the CLI). Parquet
+keeps typed values unchanged: it is read by data tools, not spreadsheets.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from houselights.errors import InputError
+from houselights.safe_output import neutralise
 
 __all__ = [
     "EXPORT_FORMATS",
@@ -41,16 +41,6 @@ MEDIA_TYPES: dict[ExportFormat, str] = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 XLSX_MAX_ROWS = 1_048_575  # a worksheet holds 1,048,576 rows, one of them the header
-
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """``value`` with a leading apostrophe if it is text a spreadsheet would evaluate."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def _csv_cell(value: Any) -> Any:
     if value is None:

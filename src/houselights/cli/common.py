@@ -1,4 +1,10 @@
-"""Shared CLI plumbing: the application object, consoles and output formats."""
+"""Shared CLI plumbing: the application object, consoles and output formats.
+
+Everything the CLI prints may hold box office or uploaded text, so the consoles strip
+control characters and escape sequences from every string they render, data is shown
+as plain text (never as Rich markup), and CSV cells are neutralised against spreadsheet
+formulas (see :mod:`houselights.safe_output`).
+"""
 
 from __future__ import annotations
 
@@ -14,14 +20,43 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from houselights.context import Houselights
+from houselights.safe_output import neutralise, strip_control
 
-__all__ = ["OutputFormat", "console", "emit_rows", "err_console", "get_app", "to_jsonable"]
+__all__ = [
+    "OutputFormat",
+    "SafeConsole",
+    "console",
+    "emit_rows",
+    "err_console",
+    "get_app",
+    "shown",
+    "to_jsonable",
+]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+
+class SafeConsole(Console):
+    """A Rich console that drops control characters and escape sequences from every
+    string it renders, so text from a box office or an upload cannot drive the terminal.
+    (Rich passes them through; its own styling is added after this point.)"""
+
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """``text`` rendered as Rich would, after :func:`strip_control`."""
+        return super().render_str(strip_control(text), **kwargs)
+
+
+console = SafeConsole(highlight=False)
+err_console = SafeConsole(stderr=True, highlight=False)
+
+
+def shown(value: object) -> str:
+    """``value`` ready to put inside a Rich markup string: control characters removed and
+    square brackets escaped, so data is printed as it is and never read as markup."""
+    return escape(strip_control(str(value)))
 
 
 class OutputFormat(StrEnum):
@@ -64,7 +99,12 @@ def _cell(value: Any) -> str:
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, float):
         return f"{value:,.2f}"
-    return str(value)
+    return strip_control(str(value))
+
+
+def _csv_cell(value: Any) -> str:
+    # Text is neutralised before formatting, so a negative number stays a number.
+    return str(neutralise(strip_control(value))) if isinstance(value, str) else _cell(value)
 
 
 def emit_rows(
@@ -89,9 +129,9 @@ def emit_rows(
     if fmt is OutputFormat.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(cols)
+        writer.writerow([_csv_cell(c) for c in cols])
         for row in rows:
-            writer.writerow([_cell(row.get(c)) for c in cols])
+            writer.writerow([_csv_cell(row.get(c)) for c in cols])
         sys.stdout.write(buffer.getvalue())
         return
     if not rows:
@@ -99,7 +139,7 @@ def emit_rows(
         return
     table = Table(title=title, title_justify="left")
     for col in cols:
-        table.add_column(col)
+        table.add_column(Text(_cell(col)))
     for row in rows:
-        table.add_row(*[_cell(row.get(c)) for c in cols])
+        table.add_row(*[Text(_cell(row.get(c))) for c in cols])  # Text: never markup
     console.print(table)

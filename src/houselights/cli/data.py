@@ -16,11 +16,12 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 
-from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
+from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app, shown
 from houselights.errors import InputError
 from houselights.exchange.checks.rules import default_rules, volume_rule
 from houselights.exchange.run import LoadResult
 from houselights.orgs.service import get_org
+from houselights.safe_output import neutralise
 from houselights.services import exchange as svc
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
@@ -60,7 +61,7 @@ def print_load_summary(load: LoadResult, *, title: str) -> None:
             continue
         mark = "[yellow]⚠[/]" if o.outcome == "warn" else "[red]✗[/]"
         verb = "warned about" if o.outcome == "warn" else "held back"
-        sample = f" (e.g. {', '.join(o.sample[:3])})" if o.sample else ""
+        sample = f" (e.g. {shown(', '.join(o.sample[:3]))})" if o.sample else ""
         console.print(
             f"  {mark} {o.rule.name}: {verb} {o.failing_rows:,} rows — {o.rule.description}{sample}"
         )
@@ -108,8 +109,8 @@ def upload(
         summary = svc.upload_file(hl, slug, file, progress=progress)
     det = summary.detected
     console.print(
-        f"Read {summary.lines_read:,} lines from {summary.file}"
-        + (f" ({', '.join(f'{k}: {v}' for k, v in det.items())})" if det else "")
+        f"Read {summary.lines_read:,} lines from {shown(summary.file)}"
+        + (f" ({shown(', '.join(f'{k}: {v}' for k, v in det.items()))})" if det else "")
         + "."
     )
     print_load_summary(summary.load, title=f"Run {summary.run_id}")
@@ -123,7 +124,9 @@ def _report_problems(
         return
     console.print(f"[bold]{len(problems):,} rows held back:[/]")
     for p in problems[:SHOWN_PROBLEMS]:
-        console.print(f"  {p['table_name']} {p['record_key']}: {p['reason']}", soft_wrap=True)
+        console.print(
+            f"  {p['table_name']} {shown(p['record_key'])}: {shown(p['reason'])}", soft_wrap=True
+        )
     target = errors_out
     if target is None and len(problems) > SHOWN_PROBLEMS:
         target = data_dir / "reports" / f"{run_id}-problems.csv"
@@ -133,7 +136,8 @@ def _report_problems(
             writer = csv.writer(handle)
             writer.writerow(["table", "record", "check", "reason"])
             for p in problems:
-                writer.writerow([p["table_name"], p["record_key"], p["check_name"], p["reason"]])
+                row = (p["table_name"], p["record_key"], p["check_name"], p["reason"])
+                writer.writerow([neutralise(v) for v in row])
         more = len(problems) - SHOWN_PROBLEMS
         if more > 0:
             console.print(f"  … and {more:,} more.")

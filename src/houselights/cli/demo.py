@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app
+from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app, shown
 from houselights.cli.data import print_load_summary
 from houselights.cli.sources import print_setup_check, print_sync_summary, sync_with_progress
 from houselights.context import Houselights
@@ -93,7 +93,10 @@ def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
         summary = svc.upload_file(hl, DEMO_ORG, path, progress=progress)
     print_load_summary(summary.load, title=f"   Quality summary (run {summary.run_id})")
     for p in summary.problems[:5]:
-        console.print(f"     {p['table_name']} {p['record_key']}: {p['reason']}", soft_wrap=True)
+        console.print(
+            f"     {p['table_name']} {shown(p['record_key'])}: {shown(p['reason'])}",
+            soft_wrap=True,
+        )
     if len(summary.problems) > 5:
         console.print(
             f"     … {len(summary.problems) - 5:,} more: houselights quarantine list {DEMO_ORG}"

@@ -3,7 +3,8 @@ of at least ``min_cohort``, small cells suppressed, no free-text labels.
 
 The *viewer* is the recipient whose grants make the cohort: a recipient token is always
 its own viewer; an org token is by default its own viewer (peers that granted it) and may
-name a recipient it has itself granted; an admin names any viewer.
+name a recipient it has itself granted benchmarks (so it only ever sees a cohort it is a
+member of); an admin names any viewer.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from houselights import insights as hi
-from houselights.api.deps import Ctx, PeriodParams, PeriodQuery, RequestContext
+from houselights.api.deps import MAX_TEXT, Ctx, PeriodParams, PeriodQuery, RequestContext, Slug
+from houselights.api.models import CohortOut, model_of
 from houselights.errors import InputError, PermissionDeniedError
 from houselights.insights.benchmarks import Dimension
+from houselights.orgs.service import granted_orgs
 
 __all__ = ["router"]
 
@@ -24,12 +27,18 @@ router = APIRouter(tags=["benchmarks"])
 Viewer = Annotated[
     str | None,
     Query(
+        max_length=MAX_TEXT,
         description="Recipient whose grants make the cohort (admin: required; org token: "
-        "default itself; recipient token: always itself)."
+        "default itself, or a recipient it has granted benchmarks; recipient token: always "
+        "itself).",
     ),
 ]
-Region = Annotated[str | None, Query(description="Narrow the cohort to one UK region.")]
-Artform = Annotated[str | None, Query(description="Narrow the cohort to one artform.")]
+Region = Annotated[
+    str | None, Query(max_length=MAX_TEXT, description="Narrow the cohort to one UK region.")
+]
+Artform = Annotated[
+    str | None, Query(max_length=MAX_TEXT, description="Narrow the cohort to one artform.")
+]
 
 
 def _viewer(ctx: RequestContext, asked: str | None) -> str:
@@ -42,7 +51,18 @@ def _viewer(ctx: RequestContext, asked: str | None) -> str:
             )
         return principal.subject
     if principal.kind == "org":
-        return asked or principal.subject
+        if asked is None or asked == principal.subject:
+            return principal.subject
+        # Its own grant puts the organisation in that cohort; without one, the cohort is
+        # other organisations' figures, which only the recipient itself may see.
+        if principal.subject not in granted_orgs(ctx.session, asked, "benchmarks"):
+            raise PermissionDeniedError(
+                f"Organisation '{principal.subject}' has not granted benchmarks to "
+                f"'{asked}', so its token may not view that cohort.",
+                hint="Leave out 'viewer' to compare with the organisations that granted "
+                f"yours, or grant '{asked}' benchmarks first (`houselights grant add`).",
+            )
+        return asked
     if not asked:
         raise InputError(
             "An admin token must say whose cohort to benchmark.",
@@ -51,7 +71,7 @@ def _viewer(ctx: RequestContext, asked: str | None) -> str:
     return asked
 
 
-@router.get("/benchmarks/cohort", summary="Benchmark cohort")
+@router.get("/benchmarks/cohort", summary="Benchmark cohort", response_model=CohortOut)
 def cohort(
     ctx: Ctx, viewer: Viewer = None, region: Region = None, artform: Artform = None
 ) -> dict[str, Any]:
@@ -111,7 +131,9 @@ def _distribution(
     ).to_dict()
 
 
-@router.get("/benchmarks/kpis", summary="Cohort KPI spread")
+@router.get(
+    "/benchmarks/kpis", summary="Cohort KPI spread", response_model=model_of(hi.BenchmarkKpis)
+)
 def kpis(
     ctx: Ctx,
     when: PeriodQuery,
@@ -123,7 +145,11 @@ def kpis(
     return _kpis(ctx, when, viewer, None, region, artform)
 
 
-@router.get("/benchmarks/distribution/{dimension}", summary="Cohort distribution")
+@router.get(
+    "/benchmarks/distribution/{dimension}",
+    summary="Cohort distribution",
+    response_model=model_of(hi.BenchmarkDistribution),
+)
 def distribution(
     ctx: Ctx,
     dimension: Dimension,
@@ -137,10 +163,14 @@ def distribution(
     return _distribution(ctx, when, dimension, viewer, None, region, artform)
 
 
-@router.get("/orgs/{slug}/benchmarks/kpis", summary="An organisation against its cohort")
+@router.get(
+    "/orgs/{slug}/benchmarks/kpis",
+    summary="An organisation against its cohort",
+    response_model=model_of(hi.BenchmarkKpis),
+)
 def org_kpis(
     ctx: Ctx,
-    slug: str,
+    slug: Slug,
     when: PeriodQuery,
     viewer: Viewer = None,
     region: Region = None,
@@ -155,10 +185,11 @@ def org_kpis(
 @router.get(
     "/orgs/{slug}/benchmarks/distribution/{dimension}",
     summary="An organisation's shares against its cohort",
+    response_model=model_of(hi.BenchmarkDistribution),
 )
 def org_distribution(
     ctx: Ctx,
-    slug: str,
+    slug: Slug,
     dimension: Dimension,
     when: PeriodQuery,
     viewer: Viewer = None,

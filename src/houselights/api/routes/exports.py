@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 
 from houselights import insights as hi
-from houselights.api.deps import Ctx, FilterQuery
+from houselights.api.deps import Ctx, FilterQuery, Slug
 from houselights.api.exports import (
     MEDIA_TYPES,
     ExportFormat,
@@ -81,10 +81,23 @@ EXPORTS: dict[str, Callable[[Session, hi.Filters], pa.Table]] = {
 """Exportable report → function building its table."""
 
 
-@router.get("/orgs/{slug}/exports/{report}", summary="Export a report")
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+
+
+@router.get(
+    "/orgs/{slug}/exports/{report}",
+    summary="Export a report",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report as a file (attachment), in the format asked for.",
+            "content": {media.split(";")[0]: _FILE for media in MEDIA_TYPES.values()},
+        }
+    },
+)
 def export(
     ctx: Ctx,
-    slug: str,
+    slug: Slug,
     report: ReportName,
     filters: FilterQuery,
     format: Annotated[ExportFormat, Query(description="File format.")] = "csv",

@@ -4,12 +4,13 @@ dashboard draws (one query answers a whole family)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, get_type_hints
 
 from fastapi import APIRouter, Query
 
 from houselights import insights as hi
-from houselights.api.deps import Ctx, FilterQuery
+from houselights.api.deps import Ctx, FilterQuery, Name, Slug
+from houselights.api.models import MetricDefinitionOut, model_of
 from houselights.insights.geography import GeographyLevel
 from houselights.warehouse.base import Session
 
@@ -34,21 +35,25 @@ FAMILIES: dict[str, Family] = {
 """Route name → family function; each becomes ``GET /orgs/{slug}/insights/<name>``."""
 
 
-@router.get("/metrics", summary="Metric catalogue")
+@router.get("/metrics", summary="Metric catalogue", response_model=list[MetricDefinitionOut])
 def catalogue(ctx: Ctx) -> list[dict[str, Any]]:
     """Every metric id with its name, unit, default basis and family."""
     return [d.to_dict() for d in hi.METRICS.values()]
 
 
-@router.get("/orgs/{slug}/metrics/{metric_id}", summary="One metric")
-def metric(ctx: Ctx, slug: str, metric_id: str, filters: FilterQuery) -> dict[str, Any]:
+@router.get(
+    "/orgs/{slug}/metrics/{metric_id}",
+    summary="One metric",
+    response_model=model_of(hi.MetricValue),
+)
+def metric(ctx: Ctx, slug: Slug, metric_id: Name, filters: FilterQuery) -> dict[str, Any]:
     """One catalogued metric (ids as in docs/metrics.md) for the period and slice."""
     scoped = filters.for_org(ctx.org(slug, "data"))
     return hi.compute_metric(ctx.session, metric_id, scoped).to_dict()
 
 
 def _family_route(name: str, family: Family) -> None:
-    def endpoint(ctx: Ctx, slug: str, filters: FilterQuery) -> dict[str, Any]:
+    def endpoint(ctx: Ctx, slug: Slug, filters: FilterQuery) -> dict[str, Any]:
         return family(ctx.session, filters.for_org(ctx.org(slug, "data"))).to_dict()
 
     doc = (family.__doc__ or "").strip().split("\n\n")[0]
@@ -59,6 +64,7 @@ def _family_route(name: str, family: Family) -> None:
         methods=["GET"],
         summary=name.replace("-", " ").capitalize(),
         description=doc,
+        response_model=model_of(get_type_hints(family)["return"]),
     )
 
 
@@ -66,10 +72,14 @@ for _name, _family in FAMILIES.items():
     _family_route(_name, _family)
 
 
-@router.get("/orgs/{slug}/insights/geography", summary="Geography")
+@router.get(
+    "/orgs/{slug}/insights/geography",
+    summary="Geography",
+    response_model=model_of(hi.GeographicDistribution),
+)
 def geography(
     ctx: Ctx,
-    slug: str,
+    slug: Slug,
     filters: FilterQuery,
     level: Annotated[GeographyLevel, Query(description="Geographic level.")] = "region",
 ) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from houselights.api.auth import visible_orgs
-from houselights.api.deps import Ctx, PageQuery, paged
+from houselights.api.deps import Ctx, PageQuery, Slug, paged
+from houselights.api.models import FilterOptionsOut, MeOut, OrganisationOut, PageOut
 from houselights.orgs.service import get_org
 from houselights.web.options import filter_options
 
@@ -17,13 +18,13 @@ __all__ = ["router"]
 router = APIRouter(tags=["organisations"])
 
 
-@router.get("/me", summary="The calling token")
+@router.get("/me", summary="The calling token", response_model=MeOut)
 def me(ctx: Ctx) -> dict[str, Any]:
     """The token's kind and subject, and the organisations it may see."""
     return {**ctx.principal.to_dict(), "orgs": visible_orgs(ctx.session, ctx.principal)}
 
 
-@router.get("/orgs", summary="Organisations")
+@router.get("/orgs", summary="Organisations", response_model=PageOut[OrganisationOut])
 def orgs(ctx: Ctx, request: Request, page: PageQuery) -> dict[str, Any]:
     """The organisations the token may see (admin: all; org: itself; recipient: those that
     granted it access), by slug."""
@@ -32,14 +33,18 @@ def orgs(ctx: Ctx, request: Request, page: PageQuery) -> dict[str, Any]:
     return result
 
 
-@router.get("/orgs/{slug}", summary="One organisation")
-def org(ctx: Ctx, slug: str) -> dict[str, Any]:
+@router.get("/orgs/{slug}", summary="One organisation", response_model=OrganisationOut)
+def org(ctx: Ctx, slug: Slug) -> dict[str, Any]:
     """The organisation's name, region and artform."""
     ctx.org(slug, "view")
     return dataclasses.asdict(get_org(ctx.session, slug))
 
 
-@router.get("/orgs/{slug}/filter-options", summary="Venues and seasons to filter by")
-def options(ctx: Ctx, slug: str) -> dict[str, Any]:
+@router.get(
+    "/orgs/{slug}/filter-options",
+    summary="Venues and seasons to filter by",
+    response_model=FilterOptionsOut,
+)
+def options(ctx: Ctx, slug: Slug) -> dict[str, Any]:
     """The organisation's venues (id and name) and seasons, for filter menus."""
     return filter_options(ctx.session, ctx.org(slug, "data"))

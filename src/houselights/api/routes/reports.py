@@ -8,16 +8,27 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from houselights import insights as hi
-from houselights.api.deps import Ctx, FilterQuery, PageQuery, paged
+from houselights.api.deps import Ctx, FilterQuery, PageQuery, Slug, paged
+from houselights.api.models import PageOut, PeriodOut, model_of
+from houselights.insights.reports import EventIdRow
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/orgs/{slug}/reports/event-id", summary="Event ID report")
+class EventIdPageOut(PageOut[model_of(EventIdRow)]):  # type: ignore[misc]
+    """A page of the Event ID report, with the organisation and period it covers."""
+
+    org_id: str
+    period: PeriodOut
+
+
+@router.get(
+    "/orgs/{slug}/reports/event-id", summary="Event ID report", response_model=EventIdPageOut
+)
 def event_id(
-    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+    ctx: Ctx, request: Request, slug: Slug, filters: FilterQuery, page: PageQuery
 ) -> dict[str, Any]:
     """Event ID, name, first and last instance of every event with an instance in the
     period — what a funded organisation gives Illuminate. Paged over its rows."""
@@ -29,35 +40,51 @@ def event_id(
     }
 
 
-@router.get("/orgs/{slug}/reports/sales-by-event", summary="Sales by event")
+@router.get(
+    "/orgs/{slug}/reports/sales-by-event",
+    summary="Sales by event",
+    response_model=PageOut[model_of(hi.EventSales)],  # type: ignore[misc]
+)
 def sales_by_event(
-    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+    ctx: Ctx, request: Request, slug: Slug, filters: FilterQuery, page: PageQuery
 ) -> dict[str, Any]:
     """Performances, capacity, tickets, income and utilisation of each event."""
     rows = hi.sales_by_event(ctx.session, filters.for_org(ctx.org(slug, "reports")))
     return paged(request, page, rows)
 
 
-@router.get("/orgs/{slug}/reports/sales-by-instance", summary="Sales by performance")
+@router.get(
+    "/orgs/{slug}/reports/sales-by-instance",
+    summary="Sales by performance",
+    response_model=PageOut[model_of(hi.InstanceSales)],  # type: ignore[misc]
+)
 def sales_by_instance(
-    ctx: Ctx, request: Request, slug: str, filters: FilterQuery, page: PageQuery
+    ctx: Ctx, request: Request, slug: Slug, filters: FilterQuery, page: PageQuery
 ) -> dict[str, Any]:
     """Tickets, returns, income and utilisation of each performance."""
     rows = hi.sales_by_instance(ctx.session, filters.for_org(ctx.org(slug, "reports")))
     return paged(request, page, rows)
 
 
-@router.get("/orgs/{slug}/reports/funder-quarterly", summary="Funder quarterly activity")
-def funder_quarterly(ctx: Ctx, slug: str, filters: FilterQuery) -> dict[str, Any]:
+@router.get(
+    "/orgs/{slug}/reports/funder-quarterly",
+    summary="Funder quarterly activity",
+    response_model=model_of(hi.QuarterlyActivityReport),
+)
+def funder_quarterly(ctx: Ctx, slug: Slug, filters: FilterQuery) -> dict[str, Any]:
     """Events, performances, attendance, capacity and income per financial quarter."""
     scoped = filters.for_org(ctx.org(slug, "reports"))
     return hi.funder_quarterly_report(ctx.session, scoped).to_dict()
 
 
-@router.get("/orgs/{slug}/reports/data-quality", summary="Data-quality report")
+@router.get(
+    "/orgs/{slug}/reports/data-quality",
+    summary="Data-quality report",
+    response_model=model_of(hi.DataQualityReport),
+)
 def data_quality(
     ctx: Ctx,
-    slug: str,
+    slug: Slug,
     filters: FilterQuery,
     runs: Annotated[int, Query(ge=1, le=200, description="How many recent runs.")] = 20,
 ) -> dict[str, Any]:

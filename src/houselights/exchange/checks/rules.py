@@ -8,12 +8,16 @@ that returns the ``_row_id`` of every row that breaks it. Each rule has a policy
   held back in the ``quarantine`` table with the reason; the rest publishes;
 * ``fail_run`` — nothing publishes; the run fails with the check's message.
 
-Policies can be overridden per organisation (connection settings ``checks``) or per run.
+Policies can be overridden per organisation (connection settings ``checks``) or per run;
+the same mapping can move the bounds of the date plausibility checks
+(``dates.earliest_year``, ``dates.years_ahead``, see :class:`DatePlausibility`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 from houselights.common import Dialect
@@ -21,12 +25,15 @@ from houselights.errors import ConfigError
 from houselights.model.schema import CANONICAL_TABLES
 
 __all__ = [
+    "DATE_SETTINGS",
     "POLICIES",
+    "DatePlausibility",
     "Policy",
     "Rule",
     "RuleKind",
     "apply_overrides",
     "default_rules",
+    "volume_rule",
 ]
 
 Policy = Literal["warn", "quarantine_row", "fail_run"]
@@ -37,6 +44,7 @@ RuleKind = Literal[
     "relationship",
     "accepted_values",
     "range",
+    "date_range",
     "oversell",
     "postcode_format",
     "volume_anomaly",
@@ -45,6 +53,47 @@ RuleKind = Literal[
 # Full UK postcode (incl. the GIR 0AA special case), already normalised to "OUT IN".
 # No "?" quantifier: "?" is the SQL placeholder in houselights queries.
 UK_POSTCODE_PATTERN = r"^([A-Z]{1,2}[0-9][A-Z0-9]{0,1} [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$"
+
+DATE_SETTINGS = ("dates.earliest_year", "dates.years_ahead")
+"""Override keys that move the bounds of every date plausibility check."""
+
+
+@dataclass(frozen=True)
+class DatePlausibility:
+    """When a date in box office data is believable: from 1 January of ``earliest_year``
+    up to ``years_ahead`` years after today. Anything outside is a typing or export slip
+    (an order dated 9999-12-31, a spreadsheet's day zero) that would distort every
+    period-based figure, so the date checks hold such rows back."""
+
+    earliest_year: int = 1900
+    years_ahead: int = 5
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.earliest_year <= 9000:
+            raise ConfigError(
+                f"The earliest plausible year {self.earliest_year} is out of range.",
+                hint="Set dates.earliest_year to a year such as 1900.",
+            )
+        if not 0 <= self.years_ahead <= 900:
+            raise ConfigError(
+                f"{self.years_ahead} years ahead is not a plausible horizon.",
+                hint="Set dates.years_ahead to a number of years between 0 and 900.",
+            )
+
+    def params(self) -> dict[str, float]:
+        """The rule parameters carrying these bounds."""
+        return {"earliest_year": self.earliest_year, "years_ahead": self.years_ahead}
+
+
+def _years_later(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:  # 29 February in a year without one
+        return day.replace(year=day.year + years, day=28)
+
+
+def _timestamp(moment: datetime) -> str:
+    return f"TIMESTAMP '{moment:%Y-%m-%d %H:%M:%S}'"
 
 
 @dataclass(frozen=True)
@@ -66,6 +115,19 @@ class Rule:
     where: str = ""
     params: dict[str, float] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A rule that cannot say what fails would check nothing: refuse it when declared.
+        if self.kind == "range" and self.minimum is None and self.maximum is None:
+            raise ConfigError(
+                f"The range rule {self.name!r} has neither a minimum nor a maximum.",
+                hint="Give the rule a minimum, a maximum or both.",
+            )
+        if self.kind == "date_range" and not {"earliest_year", "years_ahead"} <= set(self.params):
+            raise ConfigError(
+                f"The date rule {self.name!r} needs earliest_year and years_ahead.",
+                hint="Build date rules with DatePlausibility().params().",
+            )
+
     def failing_sql(self, dialect: Dialect) -> str:
         """SQL returning ``_row_id`` of failing rows of ``stage_<table>`` (org as ``?``).
 
@@ -78,10 +140,13 @@ class Rule:
             cond = " OR ".join(f"s.{c} IS NULL" for c in self.columns)
             return f"SELECT s._row_id FROM {st} s WHERE ({cond}){extra}"
         if self.kind == "unique":
-            keys = ", ".join(self.columns)
+            # Only rows the rule is about take part: two rows outside ``where`` may share
+            # a key without either failing.
+            keys = ", ".join(f"s.{c}" for c in self.columns)
+            scope = f" WHERE ({self.where})" if self.where else ""
             return (
-                f"SELECT _row_id FROM (SELECT _row_id, COUNT(*) OVER (PARTITION BY {keys}) AS n "
-                f"FROM {st}) d WHERE n > 1"
+                "SELECT _row_id FROM (SELECT s._row_id, COUNT(*) OVER "
+                f"(PARTITION BY {keys}) AS n FROM {st} s{scope}) d WHERE n > 1"
             )
         if self.kind == "relationship":
             col = self.columns[0]
@@ -109,6 +174,18 @@ class Rule:
             return (
                 f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
                 f" AND ({' OR '.join(bounds)}){extra}"
+            )
+        if self.kind == "date_range":
+            col = self.columns[0]
+            earliest = datetime(int(self.params["earliest_year"]), 1, 1)
+            today = datetime.now(UTC).date()
+            # The whole last allowed day counts, whatever the time of day.
+            latest = _years_later(today, int(self.params["years_ahead"])) + timedelta(days=1)
+            return (
+                f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL"
+                f" AND (s.{col} < {_timestamp(earliest)}"
+                f" OR s.{col} >= {_timestamp(datetime(latest.year, latest.month, latest.day))})"
+                f"{extra}"
             )
         if self.kind == "postcode_format":
             col = self.columns[0]
@@ -150,8 +227,13 @@ class Rule:
         )
 
 
-def default_rules() -> list[Rule]:
-    """The rules every run checks, in the order they run (parents before children)."""
+def default_rules(dates: DatePlausibility | None = None) -> list[Rule]:
+    """The rules every run checks, in the order they run (parents before children).
+
+    ``dates`` sets the bounds of the date plausibility checks (default: from 1900 to five
+    years ahead).
+    """
+    plausible = (dates or DatePlausibility()).params()
     rules: list[Rule] = []
     for table in CANONICAL_TABLES:
         key = tuple(c for c in table.key if c != "org_id")
@@ -194,7 +276,33 @@ def default_rules() -> list[Rule]:
                 )
             )
         rules.extend(_TABLE_RULES.get(table.name, []))
+        dated = _DATE_COLUMNS.get(table.name, {})
+        rules.extend(_date_rule(table.name, column, plausible) for column in dated)
     return rules
+
+
+# The dates of the canonical model a typing or export slip can make absurd. Order lines
+# carry no date of their own: they take their order's.
+_DATE_COLUMNS: dict[str, dict[str, str]] = {
+    "instances": {"starts_at": "performance start times"},
+    "orders": {"created_at": "order dates"},
+    "contact_preferences": {"changed_at": "contact preference dates"},
+    "contact_preference_changes": {"changed_at": "audit change dates"},
+}
+
+
+def _date_rule(table: str, column: str, bounds: dict[str, float]) -> Rule:
+    what = _DATE_COLUMNS.get(table, {}).get(column, f"{table}.{column} values")
+    return Rule(
+        f"{table}.{column}_plausible",
+        table,
+        "date_range",
+        "quarantine_row",
+        f"{what} lie between 1 January {int(bounds['earliest_year'])} and "
+        f"{int(bounds['years_ahead'])} years from today",
+        columns=(column,),
+        params=dict(bounds),
+    )
 
 
 _TABLE_RULES: dict[str, list[Rule]] = {
@@ -359,12 +467,41 @@ def volume_rule() -> Rule:
     )
 
 
-def apply_overrides(rules: list[Rule], overrides: dict[str, str] | None) -> list[Rule]:
-    """Return ``rules`` with policies replaced by ``{rule name: policy}``."""
+def _date_overrides(overrides: Mapping[str, str | int]) -> dict[str, float]:
+    given = {k.removeprefix("dates."): v for k, v in overrides.items() if k in DATE_SETTINGS}
+    values: dict[str, int] = {}
+    for key, value in given.items():
+        try:
+            values[key] = int(str(value).strip())
+        except ValueError:
+            raise ConfigError(
+                f"The check setting dates.{key} is {value!r}, not a whole number.",
+                hint="e.g. dates.earliest_year = 1900, dates.years_ahead = 5.",
+            ) from None
+    return DatePlausibility(**values).params()
+
+
+def apply_overrides(
+    rules: list[Rule], overrides: Mapping[str, str | int] | None
+) -> list[Rule]:
+    """Return ``rules`` with policies replaced by ``{rule name: policy}``.
+
+    The keys in :data:`DATE_SETTINGS` move the bounds of every date plausibility rule
+    instead (``{"dates.years_ahead": 10}``).
+    """
     if not overrides:
         return rules
+    if any(k in DATE_SETTINGS for k in overrides):
+        bounds = _date_overrides(overrides)
+        rules = [
+            replace(_date_rule(r.table, r.columns[0], bounds), policy=r.policy)
+            if r.kind == "date_range"
+            else r
+            for r in rules
+        ]
     names = {r.name for r in rules}
-    for name, policy in overrides.items():
+    policies = {k: str(v) for k, v in overrides.items() if k not in DATE_SETTINGS}
+    for name, policy in policies.items():
         if name not in names:
             raise ConfigError(
                 f"There is no quality check called {name!r}.",
@@ -375,6 +512,6 @@ def apply_overrides(rules: list[Rule], overrides: dict[str, str] | None) -> list
                 f"The policy {policy!r} for check {name!r} is not one of {', '.join(POLICIES)}.",
             )
     return [
-        replace(r, policy=overrides[r.name]) if r.name in overrides else r  # type: ignore[arg-type]
+        replace(r, policy=policies[r.name]) if r.name in policies else r  # type: ignore[arg-type]
         for r in rules
     ]

@@ -14,6 +14,7 @@ from houselights.warehouse.base import Session
 __all__ = ["CheckOutcome", "quarantine_staged", "row_json", "run_checks"]
 
 SAMPLE_SIZE = 5
+_SHOWS_VALUE = ("accepted_values", "range", "date_range", "postcode_format")
 
 
 @dataclass
@@ -136,7 +137,7 @@ def run_checks(
             continue
         # Show the offending value beside the key where the rule is about a value.
         shown = _key_expr(rule.table)
-        if rule.kind in ("accepted_values", "range", "postcode_format") and rule.columns:
+        if rule.kind in _SHOWS_VALUE and rule.columns:
             value = f"CAST(s.{rule.columns[0]} AS VARCHAR)"
             shown = f"{shown} || ' = ' || COALESCE({value}, 'empty')"
         sample = [

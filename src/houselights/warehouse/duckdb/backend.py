@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +21,45 @@ __all__ = ["DuckDBSession", "DuckDBWarehouse"]
 # be coordinated between threads of this process.
 _ORG_LOCKS: dict[tuple[str, str], threading.Lock] = {}
 _ORG_LOCKS_GUARD = threading.Lock()
+_UMASK_GUARD = threading.Lock()
+
+
+@contextlib.contextmanager
+def _owner_only() -> Iterator[None]:
+    """Files created inside the block are readable and writable by their owner only.
+
+    The database holds customers' data and is as private as the key file (0600). DuckDB
+    creates the file itself, so the process umask is tightened around the call; the lock
+    keeps two threads from restoring each other's umask wrongly. (The CLI runs every
+    command under the same umask, which also covers DuckDB's write-ahead log.)
+    """
+    with _UMASK_GUARD:
+        previous = os.umask(0o077)
+        os.umask(previous | 0o077)
+        try:
+            yield
+        finally:
+            os.umask(previous)
+
+
+def _first_line(exc: Exception) -> str:
+    # DuckDB appends the offending SQL ("LINE 1: SELECT …"); the statement belongs in
+    # the --debug detail, not in the message.
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _wrap(exc: Exception, sql: str) -> WarehouseError:
     first_line = sql.strip().splitlines()[0][:120] if sql.strip() else ""
+    # Only a missing table or column can be an out-of-date schema; suggesting an upgrade
+    # for anything else (a value out of range, a locked file) sends people the wrong way.
+    schema = isinstance(exc, duckdb.CatalogException | duckdb.BinderException)
     return WarehouseError(
-        f"The embedded database refused a statement: {exc}",
+        f"The embedded database refused a statement: {_first_line(exc)}",
         hint="Run `houselights db upgrade`; if the problem persists, report it with --debug "
-        "output.",
+        "output."
+        if schema
+        else "If the problem persists, run again with --debug and report the output.",
         detail=first_line,
     )
 
@@ -117,7 +150,8 @@ class DuckDBWarehouse(Warehouse):
         if threads:
             config["threads"] = threads
         try:
-            self._con = duckdb.connect(self.path, config=config)
+            with _owner_only():
+                self._con = duckdb.connect(self.path, config=config)
         except duckdb.IOException as exc:
             raise ConflictError(
                 f"The database file {self.path} is in use by another houselights process.",

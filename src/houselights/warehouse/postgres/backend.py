@@ -27,10 +27,14 @@ def _translate(sql: str) -> str:
 
 def _wrap(exc: Exception, sql: str) -> WarehouseError:
     first_line = sql.strip().splitlines()[0][:120] if sql.strip() else ""
+    # Only a missing table or column can be an out-of-date schema (see the DuckDB backend).
+    schema = isinstance(exc, psycopg.errors.UndefinedTable | psycopg.errors.UndefinedColumn)
     return WarehouseError(
         f"PostgreSQL refused a statement: {str(exc).strip().splitlines()[0]}",
         hint="Run `houselights db upgrade`; if the problem persists, report it with --debug "
-        "output.",
+        "output."
+        if schema
+        else "If the problem persists, run again with --debug and report the output.",
         detail=first_line,
     )
 
