@@ -8,18 +8,21 @@ tests/test_docs.py fails when a command is missing from docs/cli.md.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import click
+import typer
 import typer.main
 
 from houselights.cli.main import app
 
 
-def walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+def walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     out = [(path, cmd)]
-    if isinstance(cmd, click.Group):
-        for name in sorted(cmd.commands):
-            out.extend(walk(cmd.commands[name], [*path, name]))
+    # Typer ships its own copy of click, so test for a group by its sub-commands rather
+    # than with isinstance(cmd, click.Group) (always false with typer >= 0.20).
+    commands = getattr(cmd, "commands", None) or {}
+    for name in sorted(commands):
+        out.extend(walk(commands[name], [*path, name]))
     return out
 
 
@@ -30,7 +33,7 @@ def main() -> None:
         "Generated from `--help` by `scripts/gen_cli_docs.py`; do not edit by hand.\n",
     ]
     for path, cmd in walk(root, ["houselights"]):
-        ctx = click.Context(cmd, info_name=" ".join(path))
+        ctx = typer.Context(cmd, info_name=" ".join(path))
         usage = cmd.get_usage(ctx).replace("Usage: ", "")
         parts.append(f"\n## `{' '.join(path)}`\n\n{(cmd.help or '').strip()}\n\n```\n{usage}\n")
         for param in cmd.get_params(ctx):

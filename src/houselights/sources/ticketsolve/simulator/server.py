@@ -237,12 +237,13 @@ class _Handlers:
     async def admin_requests(self, request: web.Request) -> web.StreamResponse:
         ds = self._dataset(request)
         log = self.state.log[ds.name]
-        if request.method == "DELETE":
-            log.clear()
         counts: dict[str, int] = {}
         for record in log:
             counts[record.path] = counts.get(record.path, 0) + 1
-        return _json({"client": ds.name, "total": len(log), "paths": counts})
+        payload = {"client": ds.name, "total": len(log), "paths": counts}
+        if request.method == "DELETE":  # answers with what it forgot
+            log.clear()
+        return _json(payload)
 
     async def admin_faults(self, request: web.Request) -> web.StreamResponse:
         faults = self.state.faults
