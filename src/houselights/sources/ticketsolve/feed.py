@@ -271,7 +271,17 @@ def parse_time(text: str, zone: str | None = None) -> datetime | None:
     19:30:00 +0100``), ``Z``/``UTC``/``GMT`` suffixes and a bare date. Without an offset
     the time is placed in ``zone`` when that names a known zone, else left naive.
     """
-    match = _TIME.match(text.strip())
+    text = text.strip()
+    try:  # the common case, ISO 8601, in C
+        parsed: datetime | None = datetime.fromisoformat(text)
+    except ValueError:
+        parsed = None
+    if parsed is not None and len(text) >= 10 and text[4] == "-":
+        if parsed.tzinfo is None and zone:
+            tz = _zone(zone)
+            return parsed.replace(tzinfo=tz) if tz is not None else parsed
+        return parsed
+    match = _TIME.match(text)
     if match is None:
         return None
     day, clock, offset = match.groups()
@@ -289,6 +299,26 @@ def parse_time(text: str, zone: str | None = None) -> datetime | None:
     return at.replace(tzinfo=tz) if tz is not None else at
 
 
+def _children(element: Element | None) -> dict[str, Element]:
+    """First child element per tag (one pass; cheaper than repeated ``find``)."""
+    out: dict[str, Element] = {}
+    if element is not None:
+        for child in element:
+            out.setdefault(child.tag, child)
+    return out
+
+
+def _text(element: Element | None) -> str | None:
+    if element is None:
+        return None
+    value = (element.text or "").strip()
+    return value or None
+
+
+def _all(element: Element | None, tag: str) -> list[Element]:
+    return [] if element is None else [c for c in element if c.tag == tag]
+
+
 class _Reader:
     """Turns elements into records; knows which document it reads, for messages."""
 
@@ -301,45 +331,35 @@ class _Reader:
             hint=_SHAPE_HINT,
         )
 
-    @staticmethod
-    def text(parent: Element, path: str) -> str | None:
-        found = parent.find(path)
-        if found is None:
-            return None
-        value = (found.text or "").strip()
-        return value or None
-
-    def integer(self, parent: Element, path: str, where: str) -> int | None:
-        value = self.text(parent, path)
+    def integer(self, element: Element | None, tag: str, where: str) -> int | None:
+        value = _text(element)
         if value is None:
             return None
         try:
             return int(value)
         except ValueError:
-            raise self.bad(where, path, value, "a whole number") from None
+            raise self.bad(where, tag, value, "a whole number") from None
 
-    def money(self, parent: Element, path: str, where: str) -> Money | None:
-        found = parent.find(path)
-        value = self.text(parent, path)
-        if found is None or value is None:
+    def money(self, element: Element | None, tag: str, where: str) -> Money | None:
+        value = _text(element)
+        if element is None or value is None:
             return None
         try:
             amount = Decimal(value)
         except InvalidOperation:
-            raise self.bad(where, path, value, "an amount") from None
+            raise self.bad(where, tag, value, "an amount") from None
         if not amount.is_finite():
-            raise self.bad(where, path, value, "an amount")
-        return Money(amount, found.get("currency") or None)
+            raise self.bad(where, tag, value, "an amount")
+        return Money(amount, element.get("currency") or None)
 
-    def time(self, parent: Element, path: str, where: str) -> ZonedTime | None:
-        found = parent.find(path)
-        value = self.text(parent, path)
-        if found is None or value is None:
+    def time(self, element: Element | None, tag: str, where: str) -> ZonedTime | None:
+        value = _text(element)
+        if element is None or value is None:
             return None
-        zone = found.get("zone") or None
+        zone = element.get("zone") or None
         at = parse_time(value, zone)
         if at is None:
-            raise self.bad(where, path, value, "a date-time")
+            raise self.bad(where, tag, value, "a date-time")
         return ZonedTime(value, zone, at)
 
     def ident(self, element: Element, where: str) -> str:
@@ -351,60 +371,69 @@ class _Reader:
             )
         return value
 
-    def venue_address(self, element: Element) -> VenueAddress:
-        return VenueAddress(*(self.text(element, t)
+    @staticmethod
+    def venue_address(element: Element) -> VenueAddress:
+        kids = _children(element)
+        return VenueAddress(*(_text(kids.get(t))
                               for t in ("line1", "town", "county", "postcode", "country")))
 
     def show(self, element: Element, venue: Venue, position: int) -> Show:
         show_id = self.ident(element, f"venue {venue.id}, show number {position}")
         where = f"show {show_id}"
+        kids = _children(element)
         images = tuple(
             Image(tuple(((u.get("size") or "").strip(), (u.text or "").strip())
-                        for u in image.iterfind("url")))
-            for image in element.iterfind("images/image")
+                        for u in _all(image, "url")))
+            for image in _all(kids.get("images"), "image")
         )
-        tags = tuple(t for t in ((e.text or "").strip() for e in element.iterfind("tags/tag"))
-                     if t)
+        tags = tuple(t for t in (_text(e) for e in _all(kids.get("tags"), "tag")) if t)
         events = []
-        for number, event in enumerate(element.iterfind("events/event"), 1):
+        for number, event in enumerate(_all(kids.get("events"), "event"), 1):
             event_id = self.ident(event, f"{where}, event number {number}")
-            at = f"{where}, event {event_id}"
+            ev = _children(event)
             events.append(EventListing(
-                id=event_id, name=self.text(event, "name"),
-                starts=self.time(event, "date_time_iso", at), status=self.text(event, "status"),
-                venue_layout=self.text(event, "venue_layout"),
-                feed_url=self.text(event, "feed/url"),
+                id=event_id, name=_text(ev.get("name")),
+                starts=self.time(ev.get("date_time_iso"), "date_time_iso",
+                                 f"{where}, event {event_id}"),
+                status=_text(ev.get("status")), venue_layout=_text(ev.get("venue_layout")),
+                feed_url=_text(_children(ev.get("feed")).get("url")),
             ))
         return Show(
-            id=show_id, venue=venue, name=self.text(element, "name"),
-            description=self.text(element, "description"),
-            category=self.text(element, "event_category"),
-            production_company=self.text(element, "production_company_name"),
-            priority=self.integer(element, "priority", where), url=self.text(element, "url"),
-            version=self.integer(element, "version", where), images=images, tags=tags,
-            events=tuple(events),
+            id=show_id, venue=venue, name=_text(kids.get("name")),
+            description=_text(kids.get("description")),
+            category=_text(kids.get("event_category")),
+            production_company=_text(kids.get("production_company_name")),
+            priority=self.integer(kids.get("priority"), "priority", where),
+            url=_text(kids.get("url")),
+            version=self.integer(kids.get("version"), "version", where), images=images,
+            tags=tags, events=tuple(events),
         )
 
     def performance(self, root: Element) -> Performance:
         event_id = self.ident(root, "the document")
         where = f"event {event_id}"
-        prices = tuple(
-            Price(self.text(p, "type"), self.money(p, "face_price", where),
-                  self.money(p, "selling_price", where))
-            for p in root.iterfind("prices/price")
-        )
+        kids = _children(root)
+        transaction = _children(kids.get("transaction"))
+        prices = []
+        for price in _all(kids.get("prices"), "price"):
+            pk = _children(price)
+            prices.append(Price(_text(pk.get("type")),
+                                self.money(pk.get("face_price"), "face_price", where),
+                                self.money(pk.get("selling_price"), "selling_price", where)))
         return Performance(
-            id=event_id, name=self.text(root, "name"),
-            starts=self.time(root, "date_time", where),
-            opens=self.time(root, "opening_time", where),
-            onsale=self.time(root, "onsale_time", where),
-            duration=self.integer(root, "duration", where),
-            capacity=self.integer(root, "capacity", where),
-            available=self.integer(root, "available", where),
-            comment=self.text(root, "comment"), url=self.text(root, "url"),
-            status=self.text(root, "status"), fee=self.money(root, "transaction/fee", where),
-            maximum_tickets=self.integer(root, "transaction/maximum_tickets", where),
-            prices=prices,
+            id=event_id, name=_text(kids.get("name")),
+            starts=self.time(kids.get("date_time"), "date_time", where),
+            opens=self.time(kids.get("opening_time"), "opening_time", where),
+            onsale=self.time(kids.get("onsale_time"), "onsale_time", where),
+            duration=self.integer(kids.get("duration"), "duration", where),
+            capacity=self.integer(kids.get("capacity"), "capacity", where),
+            available=self.integer(kids.get("available"), "available", where),
+            comment=_text(kids.get("comment")), url=_text(kids.get("url")),
+            status=_text(kids.get("status")),
+            fee=self.money(transaction.get("fee"), "transaction/fee", where),
+            maximum_tickets=self.integer(transaction.get("maximum_tickets"),
+                                         "transaction/maximum_tickets", where),
+            prices=tuple(prices),
         )
 
 
@@ -433,19 +462,21 @@ def _events(
     stream, owned = _open(source)
     seen = False
     try:
-        for event, element in SafeET.iterparse(stream, events=("start", "end"),
-                                               forbid_dtd=False, forbid_entities=True,
-                                               forbid_external=True):
-            if not seen:
-                seen = True
-                if element.tag != root_tag:
-                    raise MalformedFeedError(
-                        f"{document} is not a Ticketsolve feed document: its root element "
-                        f"is <{element.tag}>, expected <{root_tag}>.",
-                        hint="A web page (an error or a waiting room) may have been served "
-                        "instead of the feed. " + _SHAPE_HINT,
-                    )
-            yield event, element
+        events = SafeET.iterparse(stream, events=("start", "end"), forbid_dtd=False,
+                                  forbid_entities=True, forbid_external=True)
+        first = next(events, None)
+        if first is None:  # expat reports an empty document itself; never reached
+            raise MalformedFeedError(f"{document} is empty.", hint=_SHAPE_HINT)
+        seen = True
+        if first[1].tag != root_tag:
+            raise MalformedFeedError(
+                f"{document} is not a Ticketsolve feed document: its root element "
+                f"is <{first[1].tag}>, expected <{root_tag}>.",
+                hint="A web page (an error or a waiting room) may have been served "
+                "instead of the feed. " + _SHAPE_HINT,
+            )
+        yield first
+        yield from events  # no per-event work here: the hot loop is the caller's
     except EntitiesForbidden as error:
         external = error.sysid is not None or error.pubid is not None
         what = (f"an external entity ({error.name!r} → {error.sysid or error.pubid})"
@@ -526,8 +557,9 @@ def iter_feed(source: Source, *, document: str = "shows.xml") -> Iterator[Venue 
 
 
 def _venue(reader: _Reader, element: Element, venue_id: str) -> Venue:
-    address = element.find("address")
-    return Venue(venue_id, reader.text(element, "name"),
+    kids = _children(element)
+    address = kids.get("address")
+    return Venue(venue_id, _text(kids.get("name")),
                  None if address is None else reader.venue_address(address))
 
 
