@@ -178,3 +178,23 @@ def test_exports_need_a_folder_and_a_known_format() -> None:
         TicketsolveSimulator(tiny_config()).write_exports()
     with pytest.raises(ConfigError, match="export format"):
         SimulatorConfig(clients=(ClientConfig(scale=TINY),), export_formats=("pdf",))
+
+
+def _doc_table(text: str, heading: str) -> list[tuple[str, str]]:
+    """The (column, meaning) rows of the table that follows ``heading`` in the docs."""
+    lines = text[text.index(heading):].splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("| column |"))
+    rows = []
+    for line in lines[start + 2:]:
+        if not line.startswith("|"):
+            break
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rows.append((cells[0], cells[1]))
+    return rows
+
+
+def test_the_docs_list_exactly_the_declared_columns() -> None:
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "simulator-ticketsolve.md"
+            ).read_text(encoding="utf-8")
+    assert _doc_table(docs, "**Sales export**") == list(SALES_EXPORT_COLUMNS)
+    assert _doc_table(docs, "**Customer export**") == list(CUSTOMER_EXPORT_COLUMNS)
