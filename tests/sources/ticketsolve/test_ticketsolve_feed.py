@@ -311,6 +311,12 @@ def test_bad_values_in_an_event_document(change: tuple[bytes, bytes], message: s
         parse_performance(EVENT_XML.replace(*change), document="event.xml")
 
 
+def test_a_cut_inside_a_multibyte_character_is_truncation() -> None:
+    body = "<venues><venue id='1'><name>Caf\u00e9 Théâtre</name></venue></venues>".encode()
+    with pytest.raises(TruncatedFeedError):
+        read_shows(body[: body.index(b"\xc3") + 1])
+
+
 def test_a_missing_file_is_a_feed_error(tmp_path: Path) -> None:
     with pytest.raises(FeedError, match="cannot be read"):
         read_shows(tmp_path / "nope.xml")
