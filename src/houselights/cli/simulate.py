@@ -12,7 +12,7 @@ import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -35,8 +35,9 @@ from houselights.sources.spektrix.simulator.faults import (
     parse_fault_probability,
     parse_fault_rule,
 )
-from houselights.sources.ticketsolve import simulator as ts
-from houselights.sources.ticketsolve.simulator import faults as ts_faults
+
+if TYPE_CHECKING:
+    from houselights.sources.ticketsolve import simulator as ts
 
 __all__ = ["app", "build_config", "build_ticketsolve_config"]
 
@@ -261,6 +262,10 @@ def build_ticketsolve_config(
     exports_format: str, export_period: str,
 ) -> ts.SimulatorConfig:
     """Turn ``simulate ticketsolve`` flags into a config, raising ConfigError on bad values."""
+    # Imported here: every CLI start would otherwise pay for the simulator's modules.
+    from houselights.sources.ticketsolve import simulator as ts
+    from houselights.sources.ticketsolve.simulator import faults as ts_faults
+
     _check_port(port)
     names = _client_names(clients)
     scale_config = ts.parse_scale(scale, shows=shows, performances=performances,
@@ -370,6 +375,8 @@ def ticketsolve(
         "--no-serve", help="Generate, write exports, print the URLs and exit.")] = False,
 ) -> None:
     """Serve simulated Ticketsolve accounts at http://HOST:PORT/{client}/shows.xml"""
+    from houselights.sources.ticketsolve import simulator as ts
+
     config = build_ticketsolve_config(
         port=port, host=host, seed=seed, scale=scale, shows=shows, performances=performances,
         tickets=tickets, clients=clients, organisation=organisation or [],
