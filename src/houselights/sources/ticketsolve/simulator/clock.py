@@ -15,7 +15,6 @@ from functools import lru_cache
 __all__ = [
     "ZONES",
     "SimClock",
-    "abbreviation",
     "iso_local",
     "local_to_utc",
     "rails_local",
@@ -74,13 +73,6 @@ def rails_local(at: datetime, zone: str) -> str:
     """``2025-09-12 19:30:00 +0100``: how Rails prints a zoned time by default."""
     local = utc_to_local(at, zone)
     return local.strftime("%Y-%m-%d %H:%M:%S ") + _offset_text(utc_offset(zone, at), False)
-
-
-def abbreviation(zone: str, at: datetime) -> str:
-    """``IST``/``BST`` in summer, ``GMT`` in winter."""
-    if utc_offset(zone, at):
-        return "IST" if zone == "Europe/Dublin" else "BST"
-    return "GMT"
 
 
 class SimClock:
