@@ -25,9 +25,10 @@ from __future__ import annotations
 import random
 import re
 import threading
-import time
 from dataclasses import dataclass, field
 from enum import Enum
+
+from houselights.sources.simulation.ratelimit import RateLimiter
 
 __all__ = [
     "FaultConfig",
@@ -133,26 +134,6 @@ def parse_fault_rule(text: str) -> FaultRule:
         raise ValueError("request numbers start at 1")
     status = int(kind_text) if re.fullmatch(r"\s*5\d\d\s*", kind_text) else 503
     return FaultRule(kind, route.strip() or "*", nth, status)
-
-
-class RateLimiter:
-    """Token bucket per API login: ``rate`` requests per second, bursts up to ``rate``."""
-
-    def __init__(self, rate: float) -> None:
-        self.rate = rate
-        self._capacity = max(1.0, rate)
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def acquire(self, key: str, now: float | None = None) -> float:
-        """Take one token; returns 0 when allowed, else seconds until a token is free."""
-        now = time.monotonic() if now is None else now
-        tokens, last = self._buckets.get(key, (self._capacity, now))
-        tokens = min(self._capacity, tokens + (now - last) * self.rate)
-        if tokens >= 1.0:
-            self._buckets[key] = (tokens - 1.0, now)
-            return 0.0
-        self._buckets[key] = (tokens, now)
-        return (1.0 - tokens) / self.rate
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,9 @@ __all__ = [
 
 from typing import NamedTuple
 
+# Personal names are shared with other simulators; re-exported here for Spektrix modules.
+from houselights.sources.simulation.names import FIRST_NAMES, LAST_NAMES
+
 
 class City(NamedTuple):
     """A home town for a simulated organisation: its name, local postcodes and streets."""
@@ -60,27 +63,6 @@ NATIONAL_OUTWARD_CODES: tuple[str, ...] = (
 )
 
 TITLES: tuple[str, ...] = ("Mr", "Mrs", "Ms", "Miss", "Dr", "Mx", "")
-
-FIRST_NAMES: tuple[str, ...] = (
-    "Oliver", "Amelia", "George", "Isla", "Harry", "Ava", "Noah", "Mia", "Jack", "Ivy",
-    "Leo", "Lily", "Arthur", "Isabella", "Muhammad", "Rosie", "Oscar", "Sophia", "Charlie",
-    "Grace", "Jacob", "Freya", "Thomas", "Poppy", "Henry", "Emily", "William", "Ella",
-    "Alfie", "Evie", "Joshua", "Florence", "Freddie", "Willow", "Archie", "Daisy",
-    "Priya", "Aisha", "Ravi", "Chen", "Siobhan", "Rhys", "Catriona", "Dafydd", "Niamh",
-    "Kwame", "Zainab", "Tomasz", "Agnieszka", "Margaret", "David", "Susan", "Peter",
-    "Janet", "Graham", "Pauline", "Keith", "Brenda", "Colin", "Hilary",
-)
-
-LAST_NAMES: tuple[str, ...] = (
-    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies",
-    "Patel", "Robinson", "Wright", "Thompson", "Evans", "Walker", "White", "Roberts",
-    "Green", "Hall", "Thomas", "Clarke", "Jackson", "Wood", "Harris", "Edwards", "Turner",
-    "Martin", "Cooper", "Hill", "Ward", "Hughes", "Moore", "Clark", "King", "Harrison",
-    "Lewis", "Baker", "Lee", "Allen", "Morris", "Khan", "Scott", "Watson", "Davis",
-    "Parker", "James", "Bennett", "Young", "Phillips", "Begum", "Ali", "Campbell",
-    "Kowalski", "Nguyen", "Okafor", "Murphy", "MacLeod", "Pritchard", "Ahmed", "Singh",
-    "Fraser",
-)
 
 PRODUCTION_TITLES: tuple[str, ...] = (
     "The Winter's Tale", "A Midsummer Night's Dream", "Hedda Gabler", "The Seagull",

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from houselights.errors import ConfigError
+from houselights.sources.simulation import BackgroundServer
 
 from .config import SimulatorConfig
 from .data import ClientDataset, SpektrixTruth
@@ -49,47 +50,25 @@ class SpektrixSimulator:
         self.faults = FaultController(self.config.faults, self.config.rate_limit)
         """Live fault control: ``script``, ``set_probability``, ``clear``, clock offset."""
         self._state = ServerState(self.config, self.datasets, self.faults)
-        self._thread: threading.Thread | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._ready = threading.Event()
-        self._errors: list[BaseException] = []
+        self._server = BackgroundServer("the Spektrix simulator", self.config.host,
+                                        self.config.port, self._make_app)
         self.port: int | None = None
+
+    def _make_app(self, stopping: asyncio.Event) -> web.Application:
+        self._state.stopping = stopping
+        return build_app(self._state)
 
     # --- lifecycle -------------------------------------------------------------------
 
     def start(self, timeout: float = 30.0) -> None:
         """Open the port on a background thread; returns once it accepts connections."""
-        if self._thread is not None:
-            return
-        self._ready.clear()
-        self._errors.clear()
-        self._thread = threading.Thread(target=self._serve, name="spektrix-simulator",
-                                        daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout):
-            raise ConfigError("the Spektrix simulator did not start in time",
-                              hint="check that the host and port are free")
-        if self._errors:
-            self._thread.join()
-            self._thread = None
-            raise ConfigError(
-                f"the Spektrix simulator could not listen on "
-                f"{self.config.host}:{self.config.port}: {self._errors[0]}",
-                hint="choose another --port, or 0 for any free port",
-            ) from self._errors[0]
+        self.port = self._state.port = self._server.start(timeout)
 
     def stop(self) -> None:
         """Close the port and stop the background thread (idempotent)."""
-        loop, thread = self._loop, self._thread
-        if loop is None or thread is None:
-            return
-        stopping = self._state.stopping
-        if stopping is not None:
-            loop.call_soon_threadsafe(stopping.set)
-        thread.join(30)
-        self._thread = None
-        self._loop = None
-        self.port = None
+        if self._server.running:
+            self._server.stop()
+            self.port = None
 
     @contextmanager
     def running(self) -> Iterator[SpektrixSimulator]:
@@ -108,47 +87,9 @@ class SpektrixSimulator:
         finally:
             self.stop()
 
-    def _serve(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        runner: web.AppRunner | None = None
-        try:
-            asyncio.set_event_loop(loop)
-            self._state.stopping = asyncio.Event()
-            # A short shutdown timeout: hung "timeout" faults must not delay stop().
-            runner = web.AppRunner(build_app(self._state), access_log=None,
-                                   shutdown_timeout=1.0)
-            loop.run_until_complete(runner.setup())
-            site = web.TCPSite(runner, self.config.host, self.config.port)
-            loop.run_until_complete(site.start())
-            sockets = getattr(site, "_server", None)
-            port = self.config.port
-            if sockets is not None and sockets.sockets:
-                port = sockets.sockets[0].getsockname()[1]
-            self.port = port
-            self._state.port = port
-            self._ready.set()
-            loop.run_until_complete(self._state.stopping.wait())
-        except OSError as error:
-            self._errors.append(error)
-            self._ready.set()
-        finally:
-            if runner is not None:
-                loop.run_until_complete(runner.cleanup())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            asyncio.set_event_loop(None)
-            loop.close()
-
     def _call(self, fn: Callable[[], T]) -> T:
         """Run ``fn`` on the server loop (or directly when the server is not running)."""
-        loop = self._loop
-        if loop is None or threading.current_thread() is self._thread:
-            return fn()
-
-        async def wrapper() -> T:
-            return fn()
-
-        return asyncio.run_coroutine_threadsafe(wrapper(), loop).result()
+        return self._server.call(fn)
 
     # --- what a partner is given -------------------------------------------------------
 
