@@ -134,6 +134,12 @@ EVENTS = canonical_table(
     ("event_id",),
     [
         _c("event_id", "text", False),
+        _c(
+            "event_code",
+            "text",
+            doc="the Event ID people see, where it differs from event_id (Spektrix: the "
+            "number before the A, e.g. 4607); NULL means event_id is shown",
+        ),
         _c("name", "text", False),
         _c("season", "text", doc="production season, from the configured source field"),
         _c("category", "text", doc="production category, from the configured source field"),
@@ -235,7 +241,12 @@ CONTACT_PREFERENCES = canonical_table(
         _c("customer_id", "text", False),
         _c("statement", "text", False, "the contact preference (e.g. 'Email marketing')"),
         _c("opted_in", "bool", False),
-        _c("changed_at", "timestamp", False),
+        _c(
+            "changed_at",
+            "timestamp",
+            doc="when it last changed, if known (NULL: the box office shows the current "
+            "state without a date; the changes table keeps the history)",
+        ),
     ],
     doc="Current contact preferences per customer.",
 )

@@ -9,11 +9,16 @@
   and the customers they name — one load, so a failure anywhere publishes nothing (a very
   long feed is checkpointed every few thousand orders).
 * Replay maps the kept catalogue lists first, then orders and customers, then the audit.
+
+Contact preferences: the customer record's ``agreedStatements`` is the current state
+(spec §14.3); the Customer Audit is its history. Only for customers whose record does
+not show agreed statements are current preferences derived from the audit narratives.
 """
 
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +32,7 @@ from houselights.sources.kit.source import RunPlan, Source, Stream, SyncRequest
 from .batches import audit_batch, orders_batch
 from .client import SpektrixClient
 from .mapping import CatalogueIndex
+from .payloads import order_customer
 from .reports import read_order_ids
 from .settings import SpektrixSettings
 from .streams import AuditStream, BackfillStream, CatalogueStream, FeedStream, fetch_by_id
@@ -49,6 +55,8 @@ class SpektrixSource(Source[SpektrixSettings]):
         self._api: SpektrixClient | None = None
         self._fetched: set[str] = set()
         self._all_customers: set[str] | None = None
+        self.statement_customers: set[str] = set()
+        """Customers whose record (mapped in this sync) shows ``agreedStatements``."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -144,6 +152,9 @@ class SpektrixSource(Source[SpektrixSettings]):
             )
         if state.stream == "catalogue":
             return "digests of the catalogue lists"
+        if state.stream == "orders_sync" and state.cursor and "since=" in state.cursor:
+            since = urllib.parse.parse_qs(urllib.parse.urlsplit(state.cursor).query)
+            return f"orders changed since {since.get('since', ['?'])[0]} (UTC)"
         return state.cursor or ""
 
     # --- mapping (every stream maps through here) --------------------------------------------
@@ -153,17 +164,23 @@ class SpektrixSource(Source[SpektrixSettings]):
         by_stream: dict[str, list[Any]] = {}
         for record in records:
             by_stream.setdefault(record.stream, []).append(record.payload)
+        customers = by_stream.get("customers", [])
+        self.statement_customers.update(
+            str(c["id"]) for c in customers if isinstance(c.get("agreedStatements"), list)
+        )
         parts = [
             orders_batch(
                 by_stream.get("orders", []),
-                by_stream.get("customers", []),
+                customers,
                 self.index,
                 privacy=self.hl.settings.privacy,
+                zone=self.settings.zone,
             )
         ]
         if "audit" in by_stream:
             rows = sorted(by_stream["audit"], key=lambda r: str(r.get("date")))
-            parts.append(audit_batch(rows))
+            known = self.statement_customers
+            parts.append(audit_batch(rows, current_for=lambda cid: cid not in known))
         return merge_batches(parts)
 
     # --- customers -------------------------------------------------------------------------
@@ -195,7 +212,7 @@ class SpektrixSource(Source[SpektrixSettings]):
 
     async def new_customers(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The customers of ``orders`` the warehouse does not hold yet."""
-        ids = {o["customer"]["id"] for o in orders if isinstance(o.get("customer"), dict)}
+        ids = {cid for o in orders if (cid := order_customer(o))}
         ids -= self._fetched
         if not ids:
             return []
