@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from houselights.exchange.batch import Batch, RawRecord
+from houselights.exchange.batch import Batch, RawRecord, StreamCursor
 
 from .mapping import (
     CATALOGUE_LISTS,
@@ -36,12 +36,14 @@ from .payloads import customer_address_postcode, unknown_customer_fields, unknow
 
 __all__ = [
     "CATALOGUE_TABLES_OF",
+    "RECORDS_STATE",
     "audit_batch",
     "audit_records",
     "catalogue_batch",
     "catalogue_digests",
     "orders_batch",
     "payload_records",
+    "records_cursors",
 ]
 
 CATALOGUE_TABLES_OF: dict[str, tuple[str, ...]] = {
@@ -163,14 +165,10 @@ def orders_batch(
     return batch
 
 
-def audit_batch(
-    rows: list[dict[str, Any]],
-    *,
-    current_for: Callable[[str], bool] = lambda _: True,
-) -> Batch:
-    """Customer Audit rows as changes, and current contact preferences for the customers
-    ``current_for`` accepts (those whose record shows no agreed statements)."""
-    changes, preferences = map_audit(rows, current_for=current_for)
+def audit_batch(rows: list[dict[str, Any]], *, current: bool = True) -> Batch:
+    """Customer Audit rows as changes, and (with ``current``: for systems whose customer
+    records show no agreed statements) the current contact preferences they imply."""
+    changes, preferences = map_audit(rows, current=current)
     batch = Batch(records_in=len(rows))
     batch.add("contact_preference_changes", changes)
     batch.add("contact_preferences", preferences)
@@ -190,3 +188,15 @@ def payload_records(stream: str, payloads: Iterable[dict[str, Any]]) -> list[Raw
     """Payloads as raw records of ``stream``, keyed by their ``id`` (callers drop, with a
     warning, the rare payload without one)."""
     return [RawRecord(stream, str(p["id"]), p) for p in payloads if p.get("id") is not None]
+
+
+RECORDS_STATE = "customer_records"
+"""The stream state recording what this system's customer records show."""
+
+
+def records_cursors(customers: Iterable[dict[str, Any]]) -> list[StreamCursor]:
+    """The ``customer_records`` cursor when a customer record shows agreed statements
+    (committed with the page that proves it, so a resumed sync knows it too)."""
+    if any(isinstance(c.get("agreedStatements"), list) for c in customers):
+        return [StreamCursor(RECORDS_STATE, "agreedStatements", {"agreed_statements": True})]
+    return []

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -433,14 +433,15 @@ def change_id(row: Mapping[str, Any]) -> str:
 def map_audit(
     rows: Iterable[Mapping[str, Any]],
     *,
-    current_for: Callable[[str], bool] = lambda _: True,
+    current: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Canonical changes and the latest contact preference per customer and statement.
+    """Canonical changes and (with ``current``) the latest contact preference per customer
+    and statement.
 
     ``rows`` are in report order (oldest first); a later row for the same preference wins.
-    Current preferences are derived from the narratives only for customers where
-    ``current_for(customer_id)`` — those whose record does not show ``agreedStatements``
-    (the record is the current state; the audit is its history).
+    Current preferences are derived from the narratives only for systems whose customer
+    records do not show ``agreedStatements`` (where they do, the record is the current
+    state and the audit its history).
     """
     changes: dict[str, dict[str, Any]] = {}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
@@ -462,10 +463,10 @@ def map_audit(
             "update_method": _text(row.get("update_method")),
             "narrative": narrative,
         }
-        if parsed and current_for(customer):
+        if parsed and current:
             key = (customer, parsed[0])
-            current = latest.get(key)
-            if current is None or current["changed_at"] <= when:
+            seen = latest.get(key)
+            if seen is None or seen["changed_at"] <= when:
                 latest[key] = {
                     "customer_id": customer,
                     "statement": parsed[0],

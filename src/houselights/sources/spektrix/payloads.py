@@ -131,7 +131,8 @@ def ticket_money(ticket: Mapping[str, Any]) -> tuple[Decimal | None, Decimal]:
 
     Paid is ``total``; without it ``price`` − ``discount``; without a price (the shape a
     peer saw on live orders) ``originalPrice``. Face value is ``originalPrice`` when the
-    price was overridden (or no ``price`` is given), else ``price``.
+    price was overridden, or when no ``priceOverridden`` flag says otherwise (the first
+    build kept the price before offers there), else ``price``.
     """
     price = _money(ticket.get("price"))
     original = _money(ticket.get("originalPrice"))
@@ -143,9 +144,9 @@ def ticket_money(ticket: Mapping[str, Any]) -> tuple[Decimal | None, Decimal]:
         paid = price - discount
     else:
         paid = original if original is not None else Decimal(0)
-    overridden = ticket.get("priceOverridden") is True
-    face = original if (overridden or price is None) and original is not None else price
-    return face, paid
+    flag = ticket.get("priceOverridden")
+    use_original = original is not None and (flag is True or flag is None or price is None)
+    return (original if use_original else price), paid
 
 
 def item_money(item: Mapping[str, Any]) -> tuple[Decimal | None, Decimal]:

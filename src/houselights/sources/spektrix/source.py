@@ -11,8 +11,10 @@
 * Replay maps the kept catalogue lists first, then orders and customers, then the audit.
 
 Contact preferences: the customer record's ``agreedStatements`` is the current state
-(spec §14.3); the Customer Audit is its history. Only for customers whose record does
-not show agreed statements are current preferences derived from the audit narratives.
+(spec §14.3); the Customer Audit is its history. Only on a system whose customer records
+do not show agreed statements are current preferences derived from the audit narratives.
+That a system shows them is learnt from the first such record and kept as the
+``customer_records`` stream state, committed with the data (so a resumed backfill knows).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from houselights.sources.kit.runner import merge_batches
 from houselights.sources.kit.setup import SetupCheckResult
 from houselights.sources.kit.source import RunPlan, Source, Stream, SyncRequest
 
-from .batches import audit_batch, orders_batch
+from .batches import RECORDS_STATE, audit_batch, orders_batch
 from .client import SpektrixClient
 from .mapping import CatalogueIndex
 from .payloads import order_customer
@@ -55,8 +57,8 @@ class SpektrixSource(Source[SpektrixSettings]):
         self._api: SpektrixClient | None = None
         self._fetched: set[str] = set()
         self._all_customers: set[str] | None = None
-        self.statement_customers: set[str] = set()
-        """Customers whose record (mapped in this sync) shows ``agreedStatements``."""
+        self.shows_statements = False
+        """Whether this system's customer records show ``agreedStatements``."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -68,6 +70,7 @@ class SpektrixSource(Source[SpektrixSettings]):
         return self._api
 
     async def open(self) -> None:
+        self.shows_statements = self.state(RECORDS_STATE) is not None
         self._api = SpektrixClient(self.settings)
         await self._api.__aenter__()
 
@@ -152,6 +155,8 @@ class SpektrixSource(Source[SpektrixSettings]):
             )
         if state.stream == "catalogue":
             return "digests of the catalogue lists"
+        if state.stream == RECORDS_STATE:
+            return "customer records show agreed statements (contact preferences read there)"
         if state.stream == "orders_sync" and state.cursor and "since=" in state.cursor:
             since = urllib.parse.parse_qs(urllib.parse.urlsplit(state.cursor).query)
             return f"orders changed since {since.get('since', ['?'])[0]} (UTC)"
@@ -165,9 +170,8 @@ class SpektrixSource(Source[SpektrixSettings]):
         for record in records:
             by_stream.setdefault(record.stream, []).append(record.payload)
         customers = by_stream.get("customers", [])
-        self.statement_customers.update(
-            str(c["id"]) for c in customers if isinstance(c.get("agreedStatements"), list)
-        )
+        if any(isinstance(c.get("agreedStatements"), list) for c in customers):
+            self.shows_statements = True
         parts = [
             orders_batch(
                 by_stream.get("orders", []),
@@ -179,8 +183,7 @@ class SpektrixSource(Source[SpektrixSettings]):
         ]
         if "audit" in by_stream:
             rows = sorted(by_stream["audit"], key=lambda r: str(r.get("date")))
-            known = self.statement_customers
-            parts.append(audit_batch(rows, current_for=lambda cid: cid not in known))
+            parts.append(audit_batch(rows, current=not self.shows_statements))
         return merge_batches(parts)
 
     # --- customers -------------------------------------------------------------------------

@@ -47,6 +47,7 @@ from .batches import (
     catalogue_batch,
     catalogue_digests,
     payload_records,
+    records_cursors,
 )
 from .client import SpektrixClient
 from .mapping import CATALOGUE_LISTS
@@ -375,7 +376,7 @@ class BackfillStream(_SpektrixStream):
             end = min(pos + chunk, len(ids))
             yield Page(
                 records=payload_records("orders", orders) + payload_records("customers", customers),
-                cursors=[self.checkpoint(end)],
+                cursors=[self.checkpoint(end), *records_cursors(customers)],
                 checkpoint=True,
             )
 
@@ -446,7 +447,7 @@ class FeedStream(_SpektrixStream):
                 since_checkpoint = 0
             yield Page(
                 records=payload_records("orders", orders) + payload_records("customers", customers),
-                cursors=[StreamCursor(self.name, position)],
+                cursors=[StreamCursor(self.name, position), *records_cursors(customers)],
                 checkpoint=checkpoint,
                 done=read,
             )
@@ -512,7 +513,7 @@ class FeedStream(_SpektrixStream):
         customers = await self.source.new_customers(orders)
         yield Page(
             records=payload_records("orders", orders) + payload_records("customers", customers),
-            cursors=[StreamCursor("orders_windows", latest)],
+            cursors=[StreamCursor("orders_windows", latest), *records_cursors(customers)],
         )
 
 
@@ -545,7 +546,7 @@ class AuditStream(_SpektrixStream):
             customers = await self.source.fetch_customers(named)
         records: list[RawRecord] = audit_records(report.rows)
         records += payload_records("customers", customers)
-        cursors = []
+        cursors = records_cursors(customers)
         if report.rows:
             cursors.append(StreamCursor(self.name, str(report.rows[-1]["date"])[:19]))
         if self.backfill:
