@@ -33,6 +33,16 @@ ORG = "test-org"
 TABLES = [t.name for t in CANONICAL_TABLES]
 
 
+def realdata_dir() -> Path:
+    """``shared/realdata`` used in place: beside the repository (as in CI), else the
+    machine's copy. Missing is a failure, never a skip."""
+    repo = Path(__file__).resolve().parents[3]
+    for candidate in (repo.parent / "shared" / "realdata", Path("/work/shared/realdata")):
+        if (candidate / "spektrix").is_dir():
+            return candidate
+    raise AssertionError(f"shared/realdata not found beside {repo} nor in /work/shared")
+
+
 def sim_config(
     tickets: int = 2_500, name: str = "demo", seed: int = 3, **kw: Any
 ) -> SimulatorConfig:

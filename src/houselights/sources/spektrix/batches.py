@@ -140,7 +140,7 @@ def orders_batch(
         preference_rows.extend(map_preferences(customer, index) or [])
         for field_name in unknown_customer_fields(customer):
             found.add(
-                "unknown_field", "customers",
+                f"customers.unknown_field.{field_name}", "customers",
                 f"customers carry the field {field_name}, which houselights does not read "
                 "(kept in the raw records)",
                 row["customer_id"],
@@ -150,7 +150,7 @@ def orders_batch(
             no_postcode.append(row["customer_id"])
     for cid in no_postcode:
         found.add(
-            "postcode_not_found", "customers",
+            "customers.postcode_not_found", "customers",
             "customers have an address but no postcode houselights could find in it "
             "(no geography for them)",
             cid,

@@ -202,27 +202,28 @@ def order_changed_utc(order: Mapping[str, Any], zone: ZoneInfo) -> datetime | No
 def unknown_order_parts(order: Mapping[str, Any]) -> Iterable[tuple[str, str, str]]:
     """``(finding name, table, description)`` for each part of ``order`` houselights does
     not map: a documented collection it has no line kind for, a collection or field it
-    does not know, a line field it does not read."""
+    does not know, a line field it does not read. Names are unique per part (a load
+    records one check result per name)."""
     for key, value in order.items():
         if key in _MAPPED_COLLECTIONS or key in _ORDER_FIELDS:
             continue
         if key in UNMAPPED_COLLECTIONS:
             if value:
                 yield (
-                    "unmapped_collection", "orders",
+                    f"orders.unmapped_collection.{key}", "orders",
                     f"orders carry {key}, which houselights does not map yet "
                     "(kept in the raw records)",
                 )
         elif isinstance(value, list):
             if value:
                 yield (
-                    "unknown_collection", "orders",
+                    f"orders.unknown_collection.{key}", "orders",
                     f"orders carry {key}, a collection houselights does not know "
                     "(kept in the raw records)",
                 )
         else:
             yield (
-                "unknown_field", "orders",
+                f"orders.unknown_field.{key}", "orders",
                 f"orders carry the field {key}, which houselights does not read "
                 "(kept in the raw records)",
             )
@@ -237,8 +238,8 @@ def unknown_order_parts(order: Mapping[str, Any]) -> Iterable[tuple[str, str, st
             if name.startswith("attribute_"):
                 continue
             yield (
-                "unknown_field", "order_lines",
-                f"order lines in {key} carry the field {name}, which houselights does not "
+                f"order_lines.unknown_field.{key}.{name}", "order_lines",
+                f"orders have {key} carrying the field {name}, which houselights does not "
                 "read (kept in the raw records)",
             )
 
