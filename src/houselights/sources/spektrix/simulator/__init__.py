@@ -32,7 +32,7 @@ from .config import (
 )
 from .data import ClientDataset, SpektrixTruth
 from .faults import FaultConfig, FaultController, FaultKind, FaultRule
-from .imported import ImportedCatalogue, load_catalogue, suggest_start
+from .imported import ImportedCatalogue, imported_programme, load_catalogue, suggest_start
 from .runtime import SpektrixSimulator
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "SpektrixSimulator",
     "SpektrixTruth",
     "apply_variation",
+    "imported_programme",
     "load_catalogue",
     "parse_scale",
     "suggest_start",

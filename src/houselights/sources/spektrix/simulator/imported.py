@@ -41,7 +41,8 @@ from .catalogue import (
     attribute_key,
     render_items,
 )
-from .clock import LocalZone, from_micros, parse_query_datetime
+from .clock import LocalZone, from_micros, parse_query_datetime, to_micros
+from .config import SCALE_PRESETS, ScaleConfig, parse_scale
 from .ids import catalogue_id
 from .names import CITIES
 
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_CAPACITY",
     "ImportedCatalogue",
     "build_imported_catalogue",
+    "imported_programme",
     "load_catalogue",
     "sellable_tickets",
     "suggest_start",
@@ -280,3 +282,24 @@ def build_imported_catalogue(
     cat.event_archived = [False] * len(imported.events)
     render_items(cat, config.variations)
     return cat
+
+
+def imported_programme(
+    folder: Path, timezone: str, start: datetime | None, scale: str | None
+) -> tuple[ImportedCatalogue, datetime, ScaleConfig]:
+    """The catalogue in ``folder``, the simulated now (``start``, else
+    :func:`suggest_start`) and the ticket count (``scale``, else as much as comfortably
+    fits: 60 % of what the programme can have sold by then, at most the 'small' preset)."""
+    zone = LocalZone(timezone)
+    catalogue = load_catalogue(folder)
+    now = start or suggest_start(catalogue, zone)
+    if scale is not None:
+        return catalogue, now, parse_scale(scale)
+    room = int(sellable_tickets(catalogue, zone, to_micros(now)) * 0.6)
+    if room < 100:
+        raise ConfigError(
+            f"the catalogue in {folder} has almost nothing on sale by the simulated now "
+            f"({now:%Y-%m-%d %H:%M} UTC)",
+            hint="choose a later --start, or save a catalogue with more instances",
+        )
+    return catalogue, now, ScaleConfig(tickets=min(room, SCALE_PRESETS["small"]))
