@@ -134,16 +134,16 @@ EVENTS = canonical_table(
     ("event_id",),
     [
         _c("event_id", "text", False),
-        _c(
-            "event_code",
-            "text",
-            doc="the Event ID people see, where it differs from event_id (Spektrix: the "
-            "number before the A, e.g. 4607); NULL means event_id is shown",
-        ),
         _c("name", "text", False),
         _c("season", "text", doc="production season, from the configured source field"),
         _c("category", "text", doc="production category, from the configured source field"),
         _c("event_type", "text", doc="production type, from the configured source field"),
+        _c(
+            "event_code",
+            "text",
+            doc="the Event ID people see (Spektrix: the number before the A of event_id, "
+            "e.g. 4607; uploads: the given Event ID); NULL: event_id is shown",
+        ),
     ],
     doc="Events (productions / runs): the production details.",
 )
