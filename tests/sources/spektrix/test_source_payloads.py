@@ -3,6 +3,7 @@ shared/realdata, used in place), links, postcodes, statements and Event IDs."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from decimal import Decimal
 from typing import Any
@@ -102,17 +103,13 @@ def test_ticket_money_rules() -> None:
     assert ticket_money({"type": {"name": "Adult"}}) == (None, Decimal(0))
 
 
-def test_the_documented_orders_sync_sample_matches_the_simulator(
-    tmp_path: Any,
-) -> None:
+def test_the_documented_orders_sync_sample_matches_the_simulator() -> None:
     sample = _real("docs_orders_sync_sample.json")
     with running(sim_config(tickets=300)) as sim:
         creds = sim.credentials()["clients"][0]
         settings = SpektrixSettings.model_validate(
             {k: creds[k] for k in ("client", "base_url", "api_login", "api_key")}
         )
-        import asyncio
-
         async def first_page() -> Any:
             async with SpektrixClient(settings) as client:
                 return await client.get_json("orders/sync", {"since": "2000-01-01T00:00:00"})

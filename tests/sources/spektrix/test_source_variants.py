@@ -23,7 +23,6 @@ from source_kit import (
     connect,
     expected,
     make_hl,
-    running,
     write_order_ids,
 )
 

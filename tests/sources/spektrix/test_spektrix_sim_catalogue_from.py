@@ -20,7 +20,9 @@ from houselights.sources.spektrix.simulator import (
     SimulatorConfig,
     SpektrixSimulator,
     load_catalogue,
+    suggest_start,
 )
+from houselights.sources.spektrix.simulator.clock import LocalZone
 
 ZONE = "America/Vancouver"
 CAPTURES = {
@@ -91,8 +93,6 @@ def test_a_sync_against_the_real_programme_equals_the_truth(
 ) -> None:
     catalogue = load_catalogue(_programme(tmp_path / "programme", plans="missing"))
     assert any("plans.json is missing" in n for n in catalogue.notes)
-    from houselights.sources.spektrix.simulator import suggest_start
-    from houselights.sources.spektrix.simulator.clock import LocalZone
 
     client = ClientConfig(name="kaymeek", seed=4, scale=ScaleConfig(tickets=1_500),
                           timezone=ZONE, catalogue=catalogue,
@@ -134,7 +134,7 @@ def test_empty_plans_and_clear_errors(tmp_path: Path) -> None:
         load_catalogue(tmp_path / "nowhere")
     lonely = tmp_path / "lonely"
     lonely.mkdir()
-    with pytest.raises(ConfigError, match="events.json is missing"):
+    with pytest.raises(ConfigError, match=r"events\.json is missing"):
         load_catalogue(lonely)
     (lonely / "events.json").write_text('{"data": []}', encoding="utf-8")
     (lonely / "instances.json").write_text("[]", encoding="utf-8")
@@ -142,7 +142,7 @@ def test_empty_plans_and_clear_errors(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a JSON array"):
         load_catalogue(lonely)
     (lonely / "events.json").write_text("[]", encoding="utf-8")
-    with pytest.raises(ConfigError, match="venues.json is not readable JSON"):
+    with pytest.raises(ConfigError, match=r"venues\.json is not readable JSON"):
         load_catalogue(lonely)
     # Too many tickets for what the programme can have sold: a clear error, no traceback.
     too_many = build_config(
