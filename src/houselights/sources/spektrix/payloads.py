@@ -55,7 +55,7 @@ _MAPPED_COLLECTIONS = frozenset(
     {"tickets", "donations", *(n for names in ITEM_COLLECTIONS.values() for n in names)}
 )
 _ORDER_FIELDS = frozenset({
-    "id", "customer", "customerId", "friendlyId",
+    "id", "customer", "customerId", "friendlyId", "channel",
     "firstTransactionDate", "firstTransactionDateUtc", "lastTransactionDate",
     "lastTransactionDateUtc", "confirmedOn", "total", "totalTransactionCharges",
     # the first build's invented fields (read when present, never relied on)
