@@ -171,8 +171,8 @@ def incremental_case(tickets: int, hours: float) -> dict[str, Any]:
         lists = {n: getattr(truth, n) for n in CATALOGUE_LISTS}
         catalogue, index, _ = catalogue_batch(lists, fields)
         catalogue.cursors.append(StreamCursor("catalogue", None, catalogue_digests(lists, fields)))
-        last = max(truth.orders, key=lambda o: (o["lastModifiedUtc"], o["id"]))
-        position = f"/big/api/v3/orders/sync?since={last['lastModifiedUtc']}&after={last['id']}"
+        stamp, last = max((t, i) for i, t in truth.modified.items())
+        position = f"/big/api/v3/orders/sync?since={stamp}&after={last}"
         history = orders_batch(truth.orders, truth.customers, index, privacy="minimal")
         audit = audit_batch(truth.audit)
         audit.cursors.append(StreamCursor("audit", truth.audit[-1]["date"][:19]))

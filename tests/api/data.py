@@ -179,7 +179,7 @@ def build_world(hl: Houselights) -> World:
             "alpha",
             "spektrix",
             {"client": "alphatheatre", "api_login": "api-user"},
-            {"api_key": "SUPER-SECRET-KEY", "report_password": "hunter2"},
+            {"api_key": "SUPERSECRETKEY==", "report_password": "hunter2"},
         )
     for org in ORGS:
         with ExchangeRun(hl.warehouse, org, source="upload", kind="upload") as run:

@@ -109,7 +109,7 @@ def test_empty_export_still_has_its_header(served_duckdb: Served) -> None:
         "/api/v1/orgs/alpha/exports/event-id", served_duckdb.tokens["alpha"], period="2019/20"
     )
     assert read_csv(response.content) == [
-        ["Event ID", "Event Name", "First Instance", "Last Instance"]
+        ["Event ID", "Event Name", "First Instance", "Last Instance", "event_source_id"]
     ]
 
 

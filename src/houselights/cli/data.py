@@ -293,9 +293,10 @@ def report_events(
     Funders' platforms (e.g. Illuminate) ask for each box office Event ID against their own
     event records; this lists them.
     """
-    from houselights.services.reports import event_id_rows
+    from houselights.services.reports import EVENT_ID_TABLE_COLUMNS, event_id_rows
 
     with get_app(ctx).warehouse.connect() as s:
         get_org(s, slug)
         rows = event_id_rows(s, slug, period)
-    emit_rows(rows, fmt, title=f"Event ID report — {slug}", empty=f"{slug} has no events yet.")
+    emit_rows(rows, fmt, title=f"Event ID report — {slug}", empty=f"{slug} has no events yet.",
+              table_columns=EVENT_ID_TABLE_COLUMNS)

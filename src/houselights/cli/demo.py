@@ -109,7 +109,7 @@ def show_event_report(
     """Print the first rows of the Event ID report: for the financial year containing
     ``on`` when given (the simulated systems' "today"), otherwise over all time."""
     from houselights.insights.periods import financial_year_of
-    from houselights.services.reports import ALL_TIME, event_id_rows
+    from houselights.services.reports import ALL_TIME, EVENT_ID_TABLE_COLUMNS, event_id_rows
 
     period = financial_year_of(on) if on else ALL_TIME
     with hl.warehouse.connect() as s:
@@ -120,6 +120,7 @@ def show_event_report(
         title=f"Event ID report — {slug}, {period.label} (first {min(limit, len(rows))} "
         f"of {len(rows)})",
         empty=f"No events in {period.label}.",
+        table_columns=EVENT_ID_TABLE_COLUMNS,
     )
 
 

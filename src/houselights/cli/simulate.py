@@ -23,11 +23,13 @@ from houselights.sources.spektrix.simulator import (
     VARIATIONS,
     ClientConfig,
     FaultConfig,
+    PayloadVariations,
     SetupVariations,
     SimulatorConfig,
     SpektrixSimulator,
-    apply_variation,
+    imported_programme,
     parse_scale,
+    variations_from,
 )
 from houselights.sources.spektrix.simulator.faults import (
     FaultKind,
@@ -59,14 +61,11 @@ def _check_port(port: int) -> None:
         raise ConfigError(f"--port {port} is not a TCP port", hint="use 1-65535, or 0 for any")
 
 
-def _variations_for(names: list[str], client: str) -> SetupVariations:
-    variations = SetupVariations()
-    for raw in names:
-        target, sep, name = raw.rpartition(":")
-        if sep and target != client:
-            continue  # "client:variation" applies to that client only
-        variations = apply_variation(variations, name)
-    return variations
+def _variations_for(names: list[str], client: str) -> tuple[SetupVariations, PayloadVariations]:
+    # "client:variation" applies to that client only.
+    mine = [name for target, sep, name in (raw.rpartition(":") for raw in names)
+            if not sep or target == client]
+    return variations_from(mine)
 
 
 def _start(text: str | None, default: datetime) -> datetime:
@@ -88,10 +87,11 @@ def _client_names(clients: str) -> list[str]:
 
 
 def build_config(
-    *, port: int, host: str, seed: int, scale: str, clients: str, latency_ms: float,
+    *, port: int, host: str, seed: int, scale: str | None, clients: str, latency_ms: float,
     rate_limit: float | None, variation: list[str], fault: list[str], fault_rate: list[str],
     fault_seed: int, slow_ms: float, hang_seconds: float, clock_offset: float,
     skew_window: float, repeat_pages_over_days: int | None, start: str | None,
+    catalogue_from: Path | None = None, timezone: str = "Europe/London",
 ) -> SimulatorConfig:
     """Turn CLI flags into a :class:`SimulatorConfig`, raising ConfigError on bad values."""
     _check_port(port)
@@ -105,15 +105,22 @@ def build_config(
         if name not in VARIATIONS:
             raise ConfigError(f"unknown --variation {name!r}",
                               hint="choose from: " + ", ".join(VARIATIONS))
-    scale_config = parse_scale(scale)
-    start_at = _start(start, ClientConfig().start)
-    client_configs = tuple(
-        ClientConfig(
-            name=name, seed=seed + i, scale=scale_config,
-            variations=_variations_for(variation, name), start=start_at,
+    start_at = _start(start, ClientConfig().start) if start else None
+    catalogue = None
+    if catalogue_from is not None:
+        catalogue, start_at, scale_config = imported_programme(
+            catalogue_from, timezone, start_at, scale
         )
-        for i, name in enumerate(names)
-    )
+    else:
+        scale_config = parse_scale(scale or "small")
+    start_at = start_at or ClientConfig().start
+    client_configs = []
+    for i, name in enumerate(names):
+        setup, payload = _variations_for(variation, name)
+        client_configs.append(ClientConfig(
+            name=name, seed=seed + i, scale=scale_config, variations=setup, payload=payload,
+            start=start_at, timezone=timezone, catalogue=catalogue,
+        ))
     rules: list[FaultRule] = []
     probabilities: dict[FaultKind, float] = {}
     try:
@@ -134,7 +141,7 @@ def build_config(
     if skew_window <= 0:
         raise ConfigError("--skew-window must be positive", hint="the default is 900 seconds")
     return SimulatorConfig(
-        clients=client_configs, host=host, port=port, latency_ms=latency_ms,
+        clients=tuple(client_configs), host=host, port=port, latency_ms=latency_ms,
         rate_limit=rate_limit, max_clock_skew_seconds=skew_window,
         repeat_pages_over_days=repeat_pages_over_days, faults=faults,
     )
@@ -146,15 +153,17 @@ def spektrix(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     seed: Annotated[int, typer.Option(help="Seed of the synthetic data (client i uses seed+i).")]
     = 1,
-    scale: Annotated[str, typer.Option(
-        help="Tickets per client: tiny, small, medium, large (1M) or a number like 250k.")]
-    = "small",
+    scale: Annotated[str | None, typer.Option(
+        help="Tickets per client: tiny, small (the default), medium, large (1M) or a number "
+             "like 250k. With --catalogue-from: as much as the programme holds, at most small.",
+        show_default=False)]
+    = None,
     clients: Annotated[str, typer.Option(help="Comma-separated client names.")] = "demo",
     latency_ms: Annotated[float, typer.Option(help="Added latency on every API answer.")] = 0.0,
     rate_limit: Annotated[float | None, typer.Option(
         help="Requests per second per API login; over it answers 429 + Retry-After.")] = None,
     variation: Annotated[list[str] | None, typer.Option(
-        help="Setup variation, repeatable, optionally CLIENT:NAME. One of: "
+        help="Setup or payload variation, repeatable, optionally CLIENT:NAME. One of: "
              + ", ".join(VARIATIONS))] = None,
     fault: Annotated[list[str] | None, typer.Option(
         help="Scripted fault KIND@ROUTE=N,N, e.g. 503@orders/{id}=3,7 (repeatable).")] = None,
@@ -173,8 +182,18 @@ def spektrix(
     repeat_pages_over_days: Annotated[int | None, typer.Option(
         help="Turn on the orders?DateFrom&DateTo repeated-page quirk for longer windows.")]
     = None,
-    start: Annotated[str | None, typer.Option(help="Simulated 'now' (ISO date-time, UTC).")]
+    start: Annotated[str | None, typer.Option(
+        help="Simulated 'now' (ISO date-time, UTC). With --catalogue-from: by default when "
+             "60% of the programme has started.")]
     = None,
+    catalogue_from: Annotated[Path | None, typer.Option(
+        help="Serve a real programme: a folder with events.json, instances.json, "
+             "venues.json and plans.json as unsigned GET events/instances/venues/plans "
+             "return them (synthetic sales on top; see docs/simulator-spektrix.md).")]
+    = None,
+    timezone: Annotated[str, typer.Option(
+        help="The simulated systems' local time zone (IANA name).")]
+    = "Europe/London",
     credentials_out: Annotated[Path | None, typer.Option(
         help="Also write the credentials JSON to this file.")] = None,
     no_serve: Annotated[bool, typer.Option(
@@ -188,7 +207,16 @@ def spektrix(
         fault_rate=fault_rate or [], fault_seed=fault_seed, slow_ms=slow_ms,
         hang_seconds=hang_seconds, clock_offset=clock_offset, skew_window=skew_window,
         repeat_pages_over_days=repeat_pages_over_days, start=start,
+        catalogue_from=catalogue_from, timezone=timezone,
     )
+    catalogue = config.clients[0].catalogue
+    if catalogue is not None:
+        console.print(f"Programme from [bold]{catalogue.folder}[/]: {len(catalogue.events):,} "
+                      f"events, {len(catalogue.instances):,} instances, "
+                      f"{len(catalogue.venues):,} venues, {len(catalogue.plans):,} plans.",
+                      soft_wrap=True)
+        for note in catalogue.notes:
+            console.print(f"  [yellow]⚠[/] {note}", soft_wrap=True)
     began = time.perf_counter()
     with console.status(f"Generating {len(config.clients)} client system(s) "
                         f"({config.clients[0].scale.tickets:,} tickets each)…"):

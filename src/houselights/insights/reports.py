@@ -66,12 +66,22 @@ def _performance_only(filters: Filters, what: str) -> None:
 
 @dataclass(frozen=True)
 class EventIdRow(InsightResult):
-    """One event: its box office id, name and first and last instance start."""
+    """One event: its box office id, name and first and last instance start.
+
+    ``event_id`` is the full source id; ``event_code`` the Event ID people see where it
+    differs (Spektrix's number before the ``A``), shown by :attr:`shown_id`.
+    """
 
     event_id: str
     event_name: str
     first_instance: datetime
     last_instance: datetime
+    event_code: str | None = None
+
+    @property
+    def shown_id(self) -> str:
+        """The Event ID as the box office shows it to people."""
+        return self.event_code or self.event_id
 
 
 @dataclass(frozen=True)
@@ -88,7 +98,7 @@ class EventIdReport(InsightResult):
         out = [list(EVENT_ID_REPORT_COLUMNS)]
         out.extend(
             [
-                r.event_id,
+                r.shown_id,
                 r.event_name,
                 f"{r.first_instance:%Y-%m-%d %H:%M}",
                 f"{r.last_instance:%Y-%m-%d %H:%M}",
@@ -111,13 +121,13 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
     slice_sql = f" AND {sliced.text}" if sliced.text else ""
     rows = session.fetchall(
         f"""
-        SELECT e.event_id, e.name, MIN(i.starts_at), MAX(i.starts_at)
+        SELECT e.event_id, e.name, MIN(i.starts_at), MAX(i.starts_at), e.event_code
         FROM events e
         JOIN instances i ON i.org_id = e.org_id AND i.event_id = e.event_id
         WHERE e.org_id = ? AND e.event_id IN (
             SELECT s.event_id FROM instances s
             WHERE s.org_id = ? AND s.starts_at >= ? AND s.starts_at < ?{slice_sql})
-        GROUP BY e.event_id, e.name
+        GROUP BY e.event_id, e.name, e.event_code
         ORDER BY MIN(i.starts_at), e.event_id
         """,
         [
@@ -131,7 +141,10 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
     return EventIdReport(
         org_id=filters.org_id,
         period=filters.period,
-        rows=tuple(EventIdRow(str(a), str(b), c, d) for a, b, c, d in rows),
+        rows=tuple(
+            EventIdRow(str(a), str(b), c, d, None if code is None else str(code))
+            for a, b, c, d, code in rows
+        ),
     )
 
 

@@ -138,6 +138,12 @@ EVENTS = canonical_table(
         _c("season", "text", doc="production season, from the configured source field"),
         _c("category", "text", doc="production category, from the configured source field"),
         _c("event_type", "text", doc="production type, from the configured source field"),
+        _c(
+            "event_code",
+            "text",
+            doc="the Event ID people see (Spektrix: the number before the A of event_id, "
+            "e.g. 4607; uploads: the given Event ID); NULL: event_id is shown",
+        ),
     ],
     doc="Events (productions / runs): the production details.",
 )
@@ -235,7 +241,12 @@ CONTACT_PREFERENCES = canonical_table(
         _c("customer_id", "text", False),
         _c("statement", "text", False, "the contact preference (e.g. 'Email marketing')"),
         _c("opted_in", "bool", False),
-        _c("changed_at", "timestamp", False),
+        _c(
+            "changed_at",
+            "timestamp",
+            doc="when it last changed, if known (NULL: the box office shows the current "
+            "state without a date; the changes table keeps the history)",
+        ),
     ],
     doc="Current contact preferences per customer.",
 )

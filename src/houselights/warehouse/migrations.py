@@ -83,10 +83,25 @@ def _insight_tables(dialect: Dialect) -> list[str]:
     return [*_INSIGHT_TABLES_V3, *pg, _ONSPD_TABLE_V3]
 
 
+def _event_code_and_undated_preferences(dialect: Dialect) -> list[str]:
+    # Both are no-ops on a warehouse created at this version by migration 1.
+    del dialect  # the same statements on both backends
+    return [
+        "ALTER TABLE events ADD COLUMN IF NOT EXISTS event_code TEXT",
+        "ALTER TABLE contact_preferences ALTER COLUMN changed_at DROP NOT NULL",
+    ]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
     Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
     Migration(3, "insight fact tables and the ONS Postcode Directory table", _insight_tables),
+    Migration(
+        4,
+        "events.event_code (the Event ID people see); contact_preferences.changed_at "
+        "may be unknown",
+        _event_code_and_undated_preferences,
+    ),
 )
 
 _LEDGER = (

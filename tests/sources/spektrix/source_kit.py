@@ -33,6 +33,16 @@ ORG = "test-org"
 TABLES = [t.name for t in CANONICAL_TABLES]
 
 
+def realdata_dir() -> Path:
+    """``shared/realdata`` used in place: beside the repository (as in CI), else the
+    machine's copy. Missing is a failure, never a skip."""
+    repo = Path(__file__).resolve().parents[3]
+    for candidate in (repo.parent / "shared" / "realdata", Path("/work/shared/realdata")):
+        if (candidate / "spektrix").is_dir():
+            return candidate
+    raise AssertionError(f"shared/realdata not found beside {repo} nor in /work/shared")
+
+
 def sim_config(
     tickets: int = 2_500, name: str = "demo", seed: int = 3, **kw: Any
 ) -> SimulatorConfig:
@@ -119,36 +129,46 @@ def snapshot(hl: Houselights, org: str = ORG) -> dict[str, list[tuple[Any, ...]]
     return out
 
 
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value)).quantize(Decimal("0.01"))
+def _cents(pence: int) -> Decimal:
+    return (Decimal(pence) / 100).quantize(Decimal("0.01"))
+
+
+def kept_postcode(raw: str | None) -> str | None:
+    """A postcode as the warehouse keeps it: normalised when a valid UK one, else as given
+    (upper case, spaces tidied) — independently of the connector's code."""
+    if not raw:
+        return None
+    info = normalise_postcode(raw)
+    return info.postcode if info.valid else " ".join(raw.split()).upper()
+
+
+def _ref(value: Any) -> str | None:
+    return value.get("id") if isinstance(value, dict) else value
+
+
+MAPPED = {"ticket", "merchandise", "donation", "membership"}
 
 
 def expected(truth: Any) -> dict[str, Any]:
-    """What the warehouse must hold, computed from the simulator's truth directly."""
+    """What the warehouse must hold, computed from the simulator's truth directly (what
+    each line is worth comes from the simulator's records, not from its payloads)."""
     supplementary = {i["id"] for i in truth.instances if i.get("attribute_ASSupplementaryEvent")}
     fees = {s["id"] for s in truth.stock_items if s.get("attribute_ASProductType") == "Fee"}
     orders, lines = {}, {}
     for o in truth.orders:
-        customer = o["customer"]["id"] if o["customer"] else None
-        orders[o["id"]] = (customer, o["firstTransactionDate"])
+        orders[o["id"]] = (_ref(o["customer"]), o["firstTransactionDate"])
         rows = []
-        for t in o["tickets"]:
-            kind = "supplementary" if t["instance"]["id"] in supplementary else "ticket"
-            rows.append((kind, t["instance"]["id"], t["status"].lower(), _money(t["price"])))
-        for m in o["merchandise"]:
-            kind = "fee" if m["stockItem"]["id"] in fees else "product"
-            rows.append((kind, m["stockItem"]["id"], m["status"].lower(), _money(m["price"])))
-        for d in o["donations"]:
-            rows.append(("donation", d["fund"]["id"], d["status"].lower(), _money(d["amount"])))
-        for m in o["memberships"]:
-            rows.append(
-                ("membership", m["membership"]["id"], m["status"].lower(), _money(m["price"]))
-            )
+        for x in truth.lines[o["id"]]:
+            if x.kind not in MAPPED:
+                continue  # gift vouchers, ticket subscriptions: counted as findings
+            kind = x.kind
+            if kind == "ticket" and x.ref in supplementary:
+                kind = "supplementary"
+            elif kind == "merchandise":
+                kind = "fee" if x.ref in fees else "product"
+            rows.append((kind, x.ref, x.status, _cents(x.paid), _cents(x.face)))
         lines[o["id"]] = rows
-    customers = {}
-    for c in truth.customers:
-        address = c.get("billingAddress") or c.get("deliveryAddress") or {}
-        customers[c["id"]] = normalise_postcode(address.get("postcode") or None).postcode
+    customers = {cid: kept_postcode(raw) for cid, raw in truth.postcodes.items()}
     names = {s["id"]: s["name"] for s in truth.statements}
     opted = {
         (cid, names[sid])
@@ -174,14 +194,14 @@ def actual(hl: Houselights, org: str = ORG) -> dict[str, Any]:
                 "SELECT order_id, customer_id, created_at FROM orders WHERE org_id = ?", [org]
             )
         }
-        lines: dict[str, list[tuple[Any, ...]]] = {}
+        lines: dict[str, list[tuple[Any, ...]]] = {o: [] for o in orders}
         for r in s.fetchall(
-            "SELECT order_id, kind, instance_id, item_id, status, price_paid FROM order_lines"
-            " WHERE org_id = ? ORDER BY order_id, line_no",
+            "SELECT order_id, kind, instance_id, item_id, status, price_paid, face_value"
+            " FROM order_lines WHERE org_id = ? ORDER BY order_id, line_no",
             [org],
         ):
             ref = r[2] if r[2] is not None else r[3].split(":", 1)[1]
-            lines.setdefault(r[0], []).append((r[1], ref, r[4], Decimal(r[5])))
+            lines.setdefault(r[0], []).append((r[1], ref, r[4], Decimal(r[5]), Decimal(r[6])))
         customers = dict(
             s.fetchall("SELECT customer_id, postcode FROM customers WHERE org_id = ?", [org])
         )

@@ -9,7 +9,11 @@ from source_kit import ORG, connect, make_hl, running, sim_config
 
 from houselights.services.connections import check_setup
 from houselights.sources.spektrix.setup_rules import display_name
-from houselights.sources.spektrix.simulator import VARIATIONS, SetupVariations, apply_variation
+from houselights.sources.spektrix.simulator import (
+    SETUP_VARIATIONS,
+    SetupVariations,
+    apply_variation,
+)
 
 # variation → (step, status, words in the detail, words in the fix)
 CAUGHT = {
@@ -60,10 +64,10 @@ CAUGHT = {
 
 
 def test_every_variation_has_an_expectation() -> None:
-    assert set(CAUGHT) == set(VARIATIONS)
+    assert set(CAUGHT) == set(SETUP_VARIATIONS)
 
 
-@pytest.mark.parametrize("variation", sorted(VARIATIONS))
+@pytest.mark.parametrize("variation", sorted(SETUP_VARIATIONS))
 def test_variation_is_caught_with_its_fix(tmp_path: Path, variation: str) -> None:
     hl = make_hl(tmp_path, f"duckdb://{tmp_path / 'wh.duckdb'}")
     variations = apply_variation(SetupVariations(), variation)

@@ -222,12 +222,9 @@ def test_customer_privacy_and_postcodes() -> None:
     assert minimal["postcode"] == "SW1A 1AA" and minimal["region"] == "London"
     assert "email" not in minimal
     assert map_customer(customer, privacy="standard")["email"] == "a@b.org"
-    assert (
-        map_customer({"id": "C2", "billingAddress": {"postcode": "N/A"}}, privacy="minimal")[
-            "postcode"
-        ]
-        is None
-    )
+    # An invalid postcode is kept as given (the postcode check flags it), without geography.
+    kept = map_customer({"id": "C2", "billingAddress": {"postcode": "n/a"}}, privacy="minimal")
+    assert kept["postcode"] == "N/A" and kept["region"] is None and kept["postcode_area"] is None
 
 
 def test_audit_narratives_and_latest_preference() -> None:

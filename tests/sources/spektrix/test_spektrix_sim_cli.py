@@ -44,7 +44,8 @@ def test_no_serve_prints_and_writes_credentials(tmp_path: Path) -> None:
 def test_flags_build_the_config() -> None:
     config = build_config(**_defaults(
         clients="a,b", seed=10, rate_limit=4.0, latency_ms=25.0,
-        variation=["fee-without-value", "b:api-user-not-system-owner"],
+        variation=["fee-without-value", "b:api-user-not-system-owner", "a:bare-refs",
+                   "sync-next-with-client"],
         fault=["503@orders/{id}=3,7"], fault_rate=["timeout=0.1"], repeat_pages_over_days=4,
         start="2025-06-01T10:00",
     ))
@@ -52,6 +53,9 @@ def test_flags_build_the_config() -> None:
     assert (a.seed, b.seed) == (10, 11)
     assert a.variations.fee_items_without_fee_value and b.variations.fee_items_without_fee_value
     assert a.variations.api_user_is_system_owner and not b.variations.api_user_is_system_owner
+    assert a.payload.bare_refs and not b.payload.bare_refs
+    assert a.payload.sync_next == b.payload.sync_next == "with-client"
+    assert a.timezone == "Europe/London" and a.catalogue is None
     assert config.faults.rules[0].nth == frozenset({3, 7})
     assert config.faults.probabilities == {FaultKind.TIMEOUT: 0.1}
     assert config.rate_limit == 4.0 and config.latency_ms == 25.0

@@ -8,7 +8,7 @@ import pytest
 
 from houselights.errors import ConfigError
 from houselights.sources.spektrix.simulator import (
-    VARIATIONS,
+    SETUP_VARIATIONS,
     ClientConfig,
     ClientDataset,
     ScaleConfig,
@@ -90,7 +90,7 @@ def test_variations_break_what_a_setup_check_must_catch() -> None:
     assert not apply("report-user-without-collect-role").report_user_has_collect_role
     assert not apply("api-user-not-system-owner").api_user_is_system_owner
     assert not apply("partner-access-off").partner_access
-    assert len(VARIATIONS) == 8
+    assert len(SETUP_VARIATIONS) == 8
     with pytest.raises(ConfigError):
         apply("no-such-variation")
 

@@ -126,6 +126,10 @@ def test_instance_filters(partner: Any) -> None:
     day = partner.get_json(f"events/{event['id']}/instances",
                            {"start_from": first_day, "start_to": first_day})
     assert day and all(i["start"][:10] == first_day for i in day)
+    # The help page's names for the instances list (spec §14.4).
+    documented = partner.get_json("instances", {"startFrom": first_day, "startTo": first_day})
+    assert documented and all(i["start"][:10] == first_day for i in documented)
+    assert {i["id"] for i in day} <= {i["id"] for i in documented}
     supp = partner.get_json("instances", {"attribute_ASSupplementaryEvent": "true"})
     assert supp and all(i["attribute_ASSupplementaryEvent"] for i in supp)
 
@@ -139,9 +143,22 @@ def test_customers_by_id_and_email(partner: Any, shared_truth: Any) -> None:
     assert partner.get("customers", {"email": "nobody@example.com"}).status_code == 404
     assert partner.get("customers/I-0000-0000").status_code == 404
     assert partner.get("customers").status_code == 400
-    for key in ("id", "friendlyId", "title", "firstName", "lastName", "name", "email",
-                "mobile", "phone", "birthDate", "billingAddress", "deliveryAddress"):
+    # The owner-mode model (spec §14.3): no friendlyId or createdDate.
+    for key in ("id", "title", "firstName", "lastName", "name", "email", "mobile", "phone",
+                "birthDate", "billingAddress", "deliveryAddress", "addresses",
+                "agreedStatements", "allStatements", "tags", "creditBalance"):
         assert key in customer
+    assert "friendlyId" not in customer and "createdDate" not in customer
+    assert set(customer["creditBalance"]) == {"amount", "currency"}  # a Money object
+    statements = {s["id"] for s in shared_truth.statements}
+    assert [s["id"] for s in customer["allStatements"]] == [
+        s["id"] for s in shared_truth.statements
+    ]
+    agreed = {s["id"] for s in customer["agreedStatements"]}
+    assert agreed <= statements
+    assert agreed == {k for k, v in shared_truth.contact_preferences[customer["id"]].items() if v}
+    assert any(c["agreedStatements"] for c in shared_truth.customers)
+    assert any(c["tags"] for c in shared_truth.customers)
 
 
 def test_customer_postcodes_are_realistically_messy(shared_truth: Any) -> None:

@@ -71,7 +71,8 @@ def test_entities_once_and_line_numbers_per_order() -> None:
         ("O1", 1, "ticket"), ("O2", 1, "ticket"), ("O1", 2, "ticket"), ("O1", 3, "fee"),
         ("O2", 2, "donation")]
     assert tables["events"] == [{"event_id": "E1", "name": "Hamlet", "season": None,
-                                 "category": None, "event_type": None}]
+                                 "category": None, "event_type": None,
+                                 "event_code": "E1"}]
     assert tables["venues"] == [{"venue_id": "main-house", "name": "Main House",
                                  "address": None, "postcode": None, "region": None}]
     assert tables["instances"] == [{
@@ -327,7 +328,7 @@ def test_replay_of_two_uploads_equals_uploading_them_again() -> None:
     ]
     events = [row for b in batches for row in table_rows(b, "events")]
     assert events == [{"event_id": "E1", "name": "New title", "season": None,
-                       "category": None, "event_type": None}]
+                       "category": None, "event_type": None, "event_code": "E1"}]
     # The newer upload redefined the event; the older one's order stays, as it did when
     # the files were uploaded one after the other. Problems within a file stay problems.
     rejected = [r for b in batches for r in b.rejected]

@@ -40,15 +40,16 @@ def _rows_table(rows: list[Any]) -> pa.Table:
 
 def _event_id(session: Session, filters: hi.Filters) -> pa.Table:
     report = hi.event_id_report(session, filters)
-    names = ("event_id", "event_name", "first_instance", "last_instance")
+    # "Event ID" is the one people see (Spektrix: 4607); event_source_id the full id.
+    names = ("shown_id", "event_name", "first_instance", "last_instance", "event_id")
+    headings = (*hi.EVENT_ID_REPORT_COLUMNS, "event_source_id")
     columns = {
-        h: [getattr(r, n) for r in report.rows]
-        for h, n in zip(hi.EVENT_ID_REPORT_COLUMNS, names, strict=True)
+        h: [getattr(r, n) for r in report.rows] for h, n in zip(headings, names, strict=True)
     }
     return (
         pa.table(columns)
         if report.rows
-        else pa.table({h: pa.array([], pa.string()) for h in hi.EVENT_ID_REPORT_COLUMNS})
+        else pa.table({h: pa.array([], pa.string()) for h in headings})
     )
 
 

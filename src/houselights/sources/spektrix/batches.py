@@ -4,6 +4,11 @@ Raw streams and their record keys: the catalogue lists (``events``, ``instances`
 ``plans``, ``venues``, ``stock_items``, ``funds``, ``memberships``, ``statements``) keyed
 by Spektrix id; ``orders`` and ``customers`` by id; ``audit`` by the row's ``change_id``.
 The kit's runner keeps the raw records of every page; replay maps them here again.
+
+Nothing is dropped without a word: what an order, line or customer carries that the
+mapping does not read (a ``giftVouchers`` collection, an unknown field), and customers
+whose address holds no postcode houselights can find, are counted as findings — quality
+warnings beside the checks, the records themselves kept raw.
 """
 
 from __future__ import annotations
@@ -12,8 +17,9 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from houselights.exchange.batch import Batch, RawRecord
+from houselights.exchange.batch import Batch, RawRecord, StreamCursor
 
 from .mapping import (
     CATALOGUE_LISTS,
@@ -24,16 +30,20 @@ from .mapping import (
     map_catalogue,
     map_customer,
     map_order,
+    map_preferences,
 )
+from .payloads import customer_address_postcode, unknown_customer_fields, unknown_order_parts
 
 __all__ = [
     "CATALOGUE_TABLES_OF",
+    "RECORDS_STATE",
     "audit_batch",
     "audit_records",
     "catalogue_batch",
     "catalogue_digests",
     "orders_batch",
     "payload_records",
+    "records_cursors",
 ]
 
 CATALOGUE_TABLES_OF: dict[str, tuple[str, ...]] = {
@@ -89,33 +99,76 @@ def catalogue_batch(
     return batch, index, warnings
 
 
+class _Findings:
+    """Counts what the mapping noticed, with a few sample ids each."""
+
+    def __init__(self) -> None:
+        self.counts: dict[tuple[str, str, str], list[str]] = {}
+
+    def add(self, name: str, table: str, description: str, sample: str) -> None:
+        self.counts.setdefault((name, table, description), []).append(sample)
+
+    def note(self, batch: Batch) -> None:
+        for (name, table, description), ids in self.counts.items():
+            batch.note(name, table, len(ids), description, tuple(ids[:5]))
+
+
 def orders_batch(
     orders: Iterable[dict[str, Any]],
     customers: Iterable[dict[str, Any]],
     index: CatalogueIndex,
     *,
     privacy: str,
+    zone: ZoneInfo | None = None,
 ) -> Batch:
-    """Orders with their lines, and customers, as one batch."""
+    """Orders with their lines, customers and their contact preferences, as one batch
+    (with findings for what the mapping does not read)."""
     batch = Batch()
+    found = _Findings()
     order_rows, line_rows = [], []
     for order in orders:
-        row, lines = map_order(order, index)
+        row, lines = map_order(order, index, zone)
         order_rows.append(row)
         line_rows.extend(lines)
-    customer_rows = []
+        for name, table, description in set(unknown_order_parts(order)):
+            found.add(name, table, description, row["order_id"])
+    customer_rows, preference_rows = [], []
+    no_postcode: list[str] = []
     for customer in customers:
-        customer_rows.append(map_customer(customer, privacy=privacy))
+        row = map_customer(customer, privacy=privacy)
+        customer_rows.append(row)
+        preference_rows.extend(map_preferences(customer, index) or [])
+        for field_name in unknown_customer_fields(customer):
+            found.add(
+                f"customers.unknown_field.{field_name}", "customers",
+                f"customers carry the field {field_name}, which houselights does not read "
+                "(kept in the raw records)",
+                row["customer_id"],
+            )
+        raw, has_address, _ = customer_address_postcode(customer)
+        if has_address and raw is None:
+            no_postcode.append(row["customer_id"])
+    for cid in no_postcode:
+        found.add(
+            "customers.postcode_not_found", "customers",
+            "customers have an address but no postcode houselights could find in it "
+            "(no geography for them)",
+            cid,
+        )
     batch.add("orders", order_rows)
     batch.add("order_lines", line_rows)
     batch.add("customers", customer_rows)
+    if preference_rows:
+        batch.add("contact_preferences", preference_rows)
+    found.note(batch)
     batch.records_in = len(order_rows) + len(customer_rows)
     return batch
 
 
-def audit_batch(rows: list[dict[str, Any]]) -> Batch:
-    """Customer Audit rows as changes and current contact preferences."""
-    changes, preferences = map_audit(rows)
+def audit_batch(rows: list[dict[str, Any]], *, current: bool = True) -> Batch:
+    """Customer Audit rows as changes, and (with ``current``: for systems whose customer
+    records show no agreed statements) the current contact preferences they imply."""
+    changes, preferences = map_audit(rows, current=current)
     batch = Batch(records_in=len(rows))
     batch.add("contact_preference_changes", changes)
     batch.add("contact_preferences", preferences)
@@ -132,5 +185,18 @@ def audit_records(rows: Iterable[dict[str, Any]]) -> list[RawRecord]:
 
 
 def payload_records(stream: str, payloads: Iterable[dict[str, Any]]) -> list[RawRecord]:
-    """Payloads with an ``id`` as raw records of ``stream``."""
-    return [RawRecord(stream, str(p["id"]), p) for p in payloads]
+    """Payloads as raw records of ``stream``, keyed by their ``id`` (callers drop, with a
+    warning, the rare payload without one)."""
+    return [RawRecord(stream, str(p["id"]), p) for p in payloads if p.get("id") is not None]
+
+
+RECORDS_STATE = "customer_records"
+"""The stream state recording what this system's customer records show."""
+
+
+def records_cursors(customers: Iterable[dict[str, Any]]) -> list[StreamCursor]:
+    """The ``customer_records`` cursor when a customer record shows agreed statements
+    (committed with the page that proves it, so a resumed sync knows it too)."""
+    if any(isinstance(c.get("agreedStatements"), list) for c in customers):
+        return [StreamCursor(RECORDS_STATE, "agreedStatements", {"agreed_statements": True})]
+    return []

@@ -94,6 +94,8 @@ class SpektrixClient:
         )
         parsed = urllib.parse.urlsplit(settings.api_root)
         self.origin = f"{parsed.scheme}://{parsed.netloc}"
+        self.root = settings.api_root[: -len("/api/v3")]
+        """``https://system.spektrix.com/{client}``: what host-relative links resolve to."""
 
     async def __aenter__(self) -> SpektrixClient:
         await self.http.__aenter__()
@@ -125,14 +127,32 @@ class SpektrixClient:
 
     def url(self, path: str, params: Mapping[str, Any] | None = None) -> str:
         """The absolute URL of an API path, built once: it is signed and sent as is."""
-        if path.startswith(("http://", "https://")):
-            return path
-        if path.startswith("/"):  # a host-relative link
-            return self.origin + path
+        if path.startswith(("http://", "https://", "/")):
+            return self.resolve(path)
         url = f"{self.settings.api_root}/{path}"
         if params:
             url += "?" + urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
         return url
+
+    def resolve(self, link: str) -> str:
+        """The absolute URL of a link Spektrix returned (``paging.next``, say).
+
+        The orders-sync docs print ``next`` host-relative **without** the client segment
+        (``/api/v3/orders/sync?since=…``, spec §14.2): it resolves against the client's
+        root ``…/{client}``, where naive joining against the host would lose the client
+        name. A link that already carries the client's path (``/{client}/api/v3/…``)
+        resolves against the host; an absolute link is kept as it is.
+        """
+        if link.startswith(("http://", "https://")):
+            return link
+        if not link.startswith("/"):
+            return f"{self.settings.api_root}/{link}"
+        prefix = urllib.parse.urlsplit(self.root).path
+        if prefix and (link == prefix or link.startswith(prefix + "/")):
+            return self.origin + link
+        if link.startswith("/api/"):
+            return self.root + link
+        return self.origin + link
 
     # --- API -----------------------------------------------------------------------------
 

@@ -7,12 +7,20 @@
   *AS Product Type* is Fee, else ``product`` — untyped items with a warning), funds and
   memberships. Item ids are prefixed by their kind (``merchandise:…``, ``fund:…``,
   ``membership:…``) because Spektrix ids are unique only per entity type (spec §5.2).
-* **Orders.** One line per ticket, merchandise item, donation and membership, numbered
-  1…n in that order. Tickets for supplementary instances become ``supplementary`` lines
-  (product income, not attendance). Line statuses Issued / Returned / Cancelled map to
-  issued / returned / cancelled.
-* **Customers.** Postcode normalised (billing address, else delivery address); names and
-  email only with ``privacy = standard``.
+* **Events** also get their ``event_code``: the numeric Event ID people see in Spektrix's
+  reports and give Illuminate (4607), the integer before the ``A`` of the 33-character id
+  (spec §14.5).
+* **Orders.** One line per ticket, merchandise item, donation and membership
+  subscription, numbered 1…n in that order (:mod:`.payloads` reads every documented and
+  observed shape). Paid is what the line's ``total`` says, face value its nominal (or,
+  when overridden, original) price. Tickets for supplementary instances become
+  ``supplementary`` lines (product income, not attendance). A line is ``issued`` unless
+  a line ``status`` (which no public model shows) says Returned or Cancelled; the order's
+  channel is ``other`` unless a sales channel is given.
+* **Customers.** The postcode from the first documented address place that has one
+  (billing, delivery, ``addresses[]``), normalised when it is a UK postcode and kept as
+  given otherwise (non-UK addresses are not mis-parsed); names and email only with
+  ``privacy = standard``. Contact preferences come from ``agreedStatements``.
 * **Customer Audit.** Every row becomes a change (``change_id`` = hash of its fields);
   rows that change a contact preference also update the current preference.
 """
@@ -26,21 +34,35 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from houselights.model.postcodes import normalise_postcode
 from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 
 from .attributes import is_supplementary, product_type
+from .payloads import (
+    ITEM_COLLECTIONS,
+    agreed_statements,
+    customer_address_postcode,
+    item_money,
+    local_time,
+    order_customer,
+    postcode_in_text,
+    ticket_money,
+)
+from .payloads import ref as _ref
 
 __all__ = [
     "CATALOGUE_LISTS",
     "CatalogueIndex",
     "ProductionFields",
+    "event_code",
     "item_id",
     "map_audit",
     "map_catalogue",
     "map_customer",
     "map_order",
+    "map_preferences",
     "parse_preference_change",
 ]
 
@@ -64,8 +86,8 @@ _CHANNELS = {
     "telephone": "phone",
     "agent": "agent",
 }
-_POSTCODE_IN_TEXT = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})\s*$", re.IGNORECASE)
 _MONEY_CENT = Decimal("0.01")
+_EVENT_CODE = re.compile(r"^(\d+)([A-Z])")
 
 
 @dataclass(frozen=True)
@@ -85,6 +107,8 @@ class CatalogueIndex:
     item_kinds: dict[str, str] = field(default_factory=dict)
     untyped_items: dict[str, str] = field(default_factory=dict)
     """Merchandise without a usable AS Product Type: id → name (mapped as products)."""
+    statements: dict[str, str] = field(default_factory=dict)
+    """Contact-preference statements: id → name (or text)."""
 
 
 def item_id(kind: str, spektrix_id: str) -> str:
@@ -105,26 +129,27 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _ref(value: Any) -> str | None:
-    """An ``{id}`` stub or a bare id string (peers saw both, spec §6.7A)."""
-    if isinstance(value, Mapping):
-        return _text(value.get("id"))
-    return _text(value)
-
-
 def _local(value: Any) -> datetime | None:
-    text = _text(value)
-    if text is None:
+    return local_time(_text(value))
+
+
+def event_code(event_id: str) -> str | None:
+    """The numeric Event ID people see (``4607``) from a 33-character id (``4607AHGJ…``).
+
+    The integer before the separator letter is the legacy id ("shorten 1234ABCD… to
+    1234", spec §5.2); a separator other than ``A`` makes it negative, as one peer
+    decodes it [observed]. ``None`` for ids of another form.
+    """
+    match = _EVENT_CODE.match(event_id)
+    if match is None:
         return None
-    return datetime.fromisoformat(text[:19])
+    number, letter = match.groups()
+    return number if letter == "A" else f"-{number}"
 
 
 def venue_postcode(address: str | None) -> str | None:
     """The UK postcode at the end of a free-text venue address, if there is one."""
-    if not address:
-        return None
-    match = _POSTCODE_IN_TEXT.search(address.strip().rstrip(",."))
-    return match.group(1) if match else None
+    return postcode_in_text(address) if address else None
 
 
 def map_catalogue(
@@ -149,6 +174,7 @@ def map_catalogue(
     events = [
         {
             "event_id": e["id"],
+            "event_code": event_code(str(e["id"])),
             "name": _text(e.get("name")) or e["id"],
             "season": _text(e.get(fields.season)) if fields.season else None,
             "category": _text(e.get(fields.category)) if fields.category else None,
@@ -206,22 +232,50 @@ def map_catalogue(
                 "price": _money(m.get("price")),
             }
         )
+    for st in lists.get("statements", []):
+        label = _text(st.get("name")) or _text(st.get("text"))
+        if st.get("id") is not None and label:
+            index.statements[str(st["id"])] = label
     tables = {"venues": venues, "events": events, "instances": instances, "items": items}
     return tables, index
 
 
 def _status(value: Any) -> str:
+    # No public model shows a line status (spec §14.1): a listed line is held (issued).
     text = str(value or "Issued").strip().lower()
     return text if text in ("issued", "returned", "cancelled") else "issued"
+
+
+def _lines_of(order: Mapping[str, Any], names: tuple[str, ...]) -> list[Mapping[str, Any]]:
+    return [
+        line
+        for name in names
+        if isinstance(order.get(name), list)
+        for line in order[name]
+        if isinstance(line, Mapping)
+    ]
+
+
+def _created_at(order: Mapping[str, Any], zone: ZoneInfo | None) -> datetime | None:
+    """The first transaction, local: ``firstTransactionDate``, else its UTC companion in
+    the connection's zone, else ``confirmedOn``."""
+    found = _local(order.get("firstTransactionDate"))
+    if found is not None:
+        return found
+    utc = local_time(str(order.get("firstTransactionDateUtc") or "").rstrip("Z"))
+    if utc is not None and zone is not None:
+        return utc.replace(tzinfo=ZoneInfo("UTC")).astimezone(zone).replace(tzinfo=None)
+    return utc or _local(order.get("confirmedOn"))
 
 
 def map_order(
     order: Mapping[str, Any],
     index: CatalogueIndex,
+    zone: ZoneInfo | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """One order row and its lines (numbered 1…n: tickets, merchandise, donations,
-    memberships)."""
-    oid = order["id"]
+    membership subscriptions). ``zone`` reads a UTC-only first transaction locally."""
+    oid = str(order["id"])
     lines: list[dict[str, Any]] = []
 
     def line(kind: str, **values: Any) -> None:
@@ -234,23 +288,24 @@ def map_order(
         }
         lines.append({**base, **values})
 
-    for t in order.get("tickets") or []:
+    for t in _lines_of(order, ("tickets",)):
         instance = _ref(t.get("instance"))
+        kind_of = t.get("type") if t.get("type") is not None else t.get("ticketType")
         ticket_type = (
-            _text((t.get("type") or {}).get("name"))
-            if isinstance(t.get("type"), Mapping)
-            else _text(t.get("type"))
+            _text(kind_of.get("name")) if isinstance(kind_of, Mapping) else _text(kind_of)
         )
-        face, paid = _money(t.get("originalPrice")), _money(t.get("price")) or Decimal("0.00")
+        face, paid = ticket_money(t)
+        face, paid = _cents(face), _cents(paid) or Decimal("0.00")
         comp = bool(ticket_type and is_comp_ticket_type(ticket_type)) or (
             face is not None and face > 0 and paid == 0
         )
+        band = t.get("band")
         line(
             "supplementary" if instance in index.supplementary else "ticket",
             instance_id=instance,
             event_id=_ref(t.get("event")),
             ticket_type=ticket_type,
-            price_band=_text((t.get("band") or {}).get("name")),
+            price_band=_text(band.get("name")) if isinstance(band, Mapping) else _text(band),
             is_concession=bool(ticket_type and is_concession_ticket_type(ticket_type)),
             is_comp=comp,
             face_value=face,
@@ -258,59 +313,60 @@ def map_order(
             status=_status(t.get("status")),
             source_line_id=_text(t.get("id")),
         )
-    for m in order.get("merchandise") or []:
+    for m in _lines_of(order, ITEM_COLLECTIONS["merchandise"]):
         stock = _ref(m.get("stockItem")) or ""
-        price = _money(m.get("price")) or Decimal("0.00")
+        face, paid = item_money(m)
         line(
             index.item_kinds.get(stock, "product"),
             item_id=item_id("merchandise", stock),
-            face_value=price,
-            price_paid=price,
+            face_value=_cents(face),
+            price_paid=_cents(paid) or Decimal("0.00"),
             status=_status(m.get("status")),
             source_line_id=_text(m.get("id")),
         )
-    for d in order.get("donations") or []:
-        amount = _money(d.get("amount")) or Decimal("0.00")
+    for d in _lines_of(order, ("donations",)):
+        face, paid = item_money(d)
         line(
             "donation",
             item_id=item_id("fund", _ref(d.get("fund")) or ""),
-            face_value=amount,
-            price_paid=amount,
+            face_value=_cents(face),
+            price_paid=_cents(paid) or Decimal("0.00"),
             status=_status(d.get("status")),
             source_line_id=_text(d.get("id")),
         )
-    for s in order.get("memberships") or []:
-        price = _money(s.get("price")) or Decimal("0.00")
+    for s in _lines_of(order, ITEM_COLLECTIONS["membership"]):
+        face, paid = item_money(s)
         line(
             "membership",
             item_id=item_id("membership", _ref(s.get("membership")) or ""),
-            face_value=price,
-            price_paid=price,
+            face_value=_cents(face),
+            price_paid=_cents(paid) or Decimal("0.00"),
             status=_status(s.get("status")),
             source_line_id=_text(s.get("id")),
         )
-    channel = _CHANNELS.get(str(order.get("salesChannel") or "").strip().lower(), "other")
+    sold_by = order.get("salesChannel", order.get("channel"))
     row = {
         "order_id": oid,
-        "customer_id": _ref(order.get("customer")),
-        "created_at": _local(order.get("firstTransactionDate")),
-        "channel": channel,
+        "customer_id": order_customer(order),
+        "created_at": _created_at(order, zone),
+        "channel": _CHANNELS.get(str(sold_by or "").strip().lower(), "other"),
     }
     return row, lines
 
 
+def _cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else value.quantize(_MONEY_CENT)
+
+
 def map_customer(customer: Mapping[str, Any], *, privacy: str) -> dict[str, Any]:
-    """One customer row: normalised postcode and geography; names/email by privacy."""
-    raw = None
-    for key in ("billingAddress", "deliveryAddress"):
-        address = customer.get(key)
-        if isinstance(address, Mapping) and _text(address.get("postcode")):
-            raw = _text(address.get("postcode"))
-            break
-    info = normalise_postcode(raw)
+    """One customer row: the postcode (normalised when a UK one, else kept as given) and
+    its geography; names and email by privacy."""
+    raw, _, abroad = customer_address_postcode(customer)
+    info = normalise_postcode(None if abroad else raw)
+    kept = " ".join(raw.split()).upper() if raw else None
     row: dict[str, Any] = {
         "customer_id": customer["id"],
-        "postcode": info.postcode,
+        "postcode": info.postcode if info.valid else kept,
         "postcode_area": info.area,
         "postcode_district": info.district,
         "region": info.region,
@@ -322,6 +378,21 @@ def map_customer(customer: Mapping[str, Any], *, privacy: str) -> dict[str, Any]
             email=_text(customer.get("email")),
         )
     return row
+
+
+def map_preferences(
+    customer: Mapping[str, Any], index: CatalogueIndex
+) -> list[dict[str, Any]] | None:
+    """Current contact preferences from the customer record's ``agreedStatements``
+    (``None`` when the record does not show them). When each was agreed is not in the
+    record: ``changed_at`` is left empty; the Customer Audit keeps the history."""
+    states = agreed_statements(customer, index.statements)
+    if states is None:
+        return None
+    return [
+        {"customer_id": customer["id"], "statement": name, "opted_in": on, "changed_at": None}
+        for name, on in states.items()
+    ]
 
 
 _PREFERENCE_PATTERNS: tuple[tuple[re.Pattern[str], bool | None], ...] = (
@@ -361,10 +432,16 @@ def change_id(row: Mapping[str, Any]) -> str:
 
 def map_audit(
     rows: Iterable[Mapping[str, Any]],
+    *,
+    current: bool = True,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Canonical changes and the latest contact preference per customer and statement.
+    """Canonical changes and (with ``current``) the latest contact preference per customer
+    and statement.
 
     ``rows`` are in report order (oldest first); a later row for the same preference wins.
+    Current preferences are derived from the narratives only for systems whose customer
+    records do not show ``agreedStatements`` (where they do, the record is the current
+    state and the audit its history).
     """
     changes: dict[str, dict[str, Any]] = {}
     latest: dict[tuple[str, str], dict[str, Any]] = {}
@@ -386,10 +463,10 @@ def map_audit(
             "update_method": _text(row.get("update_method")),
             "narrative": narrative,
         }
-        if parsed:
+        if parsed and current:
             key = (customer, parsed[0])
-            current = latest.get(key)
-            if current is None or current["changed_at"] <= when:
+            seen = latest.get(key)
+            if seen is None or seen["changed_at"] <= when:
                 latest[key] = {
                     "customer_id": customer,
                     "statement": parsed[0],

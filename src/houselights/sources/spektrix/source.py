@@ -9,11 +9,18 @@
   and the customers they name — one load, so a failure anywhere publishes nothing (a very
   long feed is checkpointed every few thousand orders).
 * Replay maps the kept catalogue lists first, then orders and customers, then the audit.
+
+Contact preferences: the customer record's ``agreedStatements`` is the current state
+(spec §14.3); the Customer Audit is its history. Only on a system whose customer records
+do not show agreed statements are current preferences derived from the audit narratives.
+That a system shows them is learnt from the first such record and kept as the
+``customer_records`` stream state, committed with the data (so a resumed backfill knows).
 """
 
 from __future__ import annotations
 
 import asyncio
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +31,10 @@ from houselights.sources.kit.runner import merge_batches
 from houselights.sources.kit.setup import SetupCheckResult
 from houselights.sources.kit.source import RunPlan, Source, Stream, SyncRequest
 
-from .batches import audit_batch, orders_batch
+from .batches import RECORDS_STATE, audit_batch, orders_batch
 from .client import SpektrixClient
 from .mapping import CatalogueIndex
+from .payloads import order_customer
 from .reports import read_order_ids
 from .settings import SpektrixSettings
 from .streams import AuditStream, BackfillStream, CatalogueStream, FeedStream, fetch_by_id
@@ -50,6 +58,8 @@ class SpektrixSource(Source[SpektrixSettings]):
         self._api: SpektrixClient | None = None
         self._fetched: set[str] = set()
         self._all_customers: set[str] | None = None
+        self.shows_statements = False
+        """Whether this system's customer records show ``agreedStatements``."""
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -61,6 +71,7 @@ class SpektrixSource(Source[SpektrixSettings]):
         return self._api
 
     async def open(self) -> None:
+        self.shows_statements = self.state(RECORDS_STATE) is not None
         self._api = SpektrixClient(self.settings)
         await self._api.__aenter__()
 
@@ -145,6 +156,11 @@ class SpektrixSource(Source[SpektrixSettings]):
             )
         if state.stream == "catalogue":
             return "digests of the catalogue lists"
+        if state.stream == RECORDS_STATE:
+            return "customer records show agreed statements (contact preferences read there)"
+        if state.stream == "orders_sync" and state.cursor and "since=" in state.cursor:
+            since = urllib.parse.parse_qs(urllib.parse.urlsplit(state.cursor).query)
+            return f"orders changed since {since.get('since', ['?'])[0]} (UTC)"
         return state.cursor or ""
 
     # --- mapping (every stream maps through here) --------------------------------------------
@@ -154,17 +170,21 @@ class SpektrixSource(Source[SpektrixSettings]):
         by_stream: dict[str, list[Any]] = {}
         for record in records:
             by_stream.setdefault(record.stream, []).append(record.payload)
+        customers = by_stream.get("customers", [])
+        if any(isinstance(c.get("agreedStatements"), list) for c in customers):
+            self.shows_statements = True
         parts = [
             orders_batch(
                 by_stream.get("orders", []),
-                by_stream.get("customers", []),
+                customers,
                 self.index,
                 privacy=self.hl.settings.privacy,
+                zone=self.settings.zone,
             )
         ]
         if "audit" in by_stream:
             rows = sorted(by_stream["audit"], key=lambda r: str(r.get("date")))
-            parts.append(audit_batch(rows))
+            parts.append(audit_batch(rows, current=not self.shows_statements))
         return merge_batches(parts)
 
     # --- customers -------------------------------------------------------------------------
@@ -196,7 +216,7 @@ class SpektrixSource(Source[SpektrixSettings]):
 
     async def new_customers(self, orders: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The customers of ``orders`` the warehouse does not hold yet."""
-        ids = {o["customer"]["id"] for o in orders if isinstance(o.get("customer"), dict)}
+        ids = {cid for o in orders if (cid := order_customer(o))}
         ids -= self._fetched
         if not ids:
             return []

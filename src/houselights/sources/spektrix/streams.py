@@ -16,8 +16,10 @@ Streams (the kit's runner publishes their pages with their cursors):
 * :class:`CatalogueStream` — every list each time, published only when its digest changed;
 * :class:`BackfillStream` — the orders of the historical order-ID file, a checkpoint
   every ``backfill_chunk`` orders (position in the file);
-* :class:`FeedStream` — changes: ``orders/sync?since=`` pages (spec §6.7B; position =
-  the server's ``paging.next``), or 4-day date windows where the feed is not available;
+* :class:`FeedStream` — changes: ``orders/sync?since=`` pages (spec §6.7B, §14.2: values
+  are references, each order fetched by id; position = the server's ``paging.next``,
+  resolved against the client's root), or 4-day date windows where the feed is not
+  available;
 * :class:`AuditStream` — Customer Audit rows since the last one seen, and the customers
   they name (their details changed).
 
@@ -31,6 +33,7 @@ import urllib.parse
 from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from houselights.errors import InputError, SourceError
 from houselights.exchange.batch import Batch, RawRecord, StreamCursor
@@ -44,9 +47,11 @@ from .batches import (
     catalogue_batch,
     catalogue_digests,
     payload_records,
+    records_cursors,
 )
 from .client import SpektrixClient
 from .mapping import CATALOGUE_LISTS
+from .payloads import local_time, order_changed_utc, order_customer
 from .reports import AuditReport, OrderIdFile, parse_audit_report
 
 if TYPE_CHECKING:
@@ -166,8 +171,7 @@ async def fetch_orders_with_customers(
             missing_orders.append(ident)
             return
         orders[ident] = order
-        ref = order.get("customer")
-        cid = ref.get("id") if isinstance(ref, dict) else None
+        cid = order_customer(order)
         if cid and cid not in known:
             known.add(cid)
             customer = await client.get_json(f"customers/{_quoted(cid)}", missing_ok=True)
@@ -185,6 +189,11 @@ async def fetch_orders_with_customers(
     )
 
 
+def _version(order: dict[str, Any], zone: ZoneInfo) -> str:
+    changed = order_changed_utc(order, zone)
+    return changed.isoformat() if changed is not None else ""
+
+
 async def read_order_windows(
     client: SpektrixClient,
     start: date,
@@ -193,24 +202,27 @@ async def read_order_windows(
     *,
     concurrency: int = 4,
 ) -> list[dict[str, Any]]:
-    """Orders with a transaction between ``start`` and ``end`` (local dates, inclusive)."""
+    """Orders with a transaction between ``start`` and ``end`` (local dates, inclusive),
+    once each (the latest version where windows overlap), oldest change first."""
     found: dict[str, dict[str, Any]] = {}
     gate = asyncio.Semaphore(concurrency)
+    zone = client.settings.zone
 
     async def window(first: date, last: date) -> None:
         async with gate:
             params = {"DateFrom": first.isoformat(), "DateTo": last.isoformat()}
             for order in await fetch_list(client, "orders", params=params):
-                seen = found.get(order["id"])
-                if seen is None or str(seen.get("lastModifiedUtc", "")) <= str(
-                    order.get("lastModifiedUtc", "")
-                ):
-                    found[order["id"]] = order
+                if order.get("id") is None:
+                    continue
+                key = str(order["id"])
+                seen = found.get(key)
+                if seen is None or _version(seen, zone) <= _version(order, zone):
+                    found[key] = order
         if tick is not None:
             tick(1)
 
     await run_all(window(first, last) for first, last in date_windows(start, end, WINDOW_DAYS))
-    return sorted(found.values(), key=lambda o: (str(o.get("lastModifiedUtc", "")), o["id"]))
+    return sorted(found.values(), key=lambda o: (_version(o, zone), str(o["id"])))
 
 
 async def fetch_audit(client: SpektrixClient, url: str, since: str | None) -> AuditReport:
@@ -350,15 +362,21 @@ class BackfillStream(_SpektrixStream):
                     f"{len(lost)} customer(s) of backfilled orders are unknown to Spektrix "
                     f"(e.g. {', '.join(lost[:3])})."
                 )
+            zone = self.source.settings.zone
             for o in orders:
-                modified = str(o.get("lastModifiedUtc") or "")
-                day = str(o.get("lastTransactionDate") or "")[:10]
+                # Where the feeds start after the backfill: the order's last change as far
+                # as its payload tells (no public model has a modification time).
+                modified = _version(o, zone)
+                last = local_time(o.get("lastTransactionDate")) or local_time(
+                    o.get("firstTransactionDate")
+                )
+                day = last.date().isoformat() if last is not None else ""
                 self.max_modified = max(self.max_modified or "", modified) or None
                 self.max_day = max(self.max_day or "", day) or None
             end = min(pos + chunk, len(ids))
             yield Page(
                 records=payload_records("orders", orders) + payload_records("customers", customers),
-                cursors=[self.checkpoint(end)],
+                cursors=[self.checkpoint(end), *records_cursors(customers)],
                 checkpoint=True,
             )
 
@@ -395,7 +413,7 @@ class FeedStream(_SpektrixStream):
         client = self.client
         position = (state.cursor if state else None) or EARLIEST
         first = (
-            client.url(position)
+            client.resolve(position)
             if position.startswith("/")
             else client.url("orders/sync", {"since": position})
         )
@@ -411,18 +429,15 @@ class FeedStream(_SpektrixStream):
             paging = answer.get("paging") or {}
             return len(answer.get("values") or []) < int(paging.get("limit") or FEED_LIMIT)
 
-        def resolve(url: str, link: str) -> str:
-            return client.url(link) if link.startswith("/") else link
-
-        paginator = NextLinkPaginator(next_of=next_of, is_last=is_last, resolve=resolve)
+        paginator = NextLinkPaginator(
+            next_of=next_of, is_last=is_last, resolve=lambda _, link: client.resolve(link)
+        )
         read = since_checkpoint = 0
         async for linked in paginator.pages(fetch, first):
             if linked.answer is None:  # 404 on the first page: not in early access
                 return
-            values = linked.answer.get("values") or []
-            orders = [v["order"] if isinstance(v.get("order"), dict) else v for v in values]
-            nxt = linked.next_url or linked.url
-            parts = urllib.parse.urlsplit(nxt)
+            orders = await self._orders_of(linked.answer.get("values") or [])
+            parts = urllib.parse.urlsplit(linked.next_url or linked.url)
             position = parts.path + (f"?{parts.query}" if parts.query else "")
             customers = await self.source.new_customers(orders)
             read += len(orders)
@@ -432,10 +447,46 @@ class FeedStream(_SpektrixStream):
                 since_checkpoint = 0
             yield Page(
                 records=payload_records("orders", orders) + payload_records("customers", customers),
-                cursors=[StreamCursor(self.name, position)],
+                cursors=[StreamCursor(self.name, position), *records_cursors(customers)],
                 checkpoint=checkpoint,
                 done=read,
             )
+
+    async def _orders_of(self, values: list[Any]) -> list[dict[str, Any]]:
+        """The orders an ``orders/sync`` page names.
+
+        Documented values are references (``orderId``, ``customerId``…, spec §14.2): each
+        order is fetched by id, concurrently within the client's budget, once per page.
+        Values that carry the order itself (the first build's invented shape, kept raw
+        by older versions) are used as they are.
+        """
+        orders: list[dict[str, Any]] = []
+        wanted: dict[str, str | None] = {}
+        for value in values:
+            if not isinstance(value, dict):
+                continue
+            if isinstance(value.get("order"), dict):
+                orders.append(value["order"])
+            elif value.get("orderId") is not None:
+                wanted[str(value["orderId"])] = (
+                    str(value["customerId"]) if value.get("customerId") else None
+                )
+            elif value.get("id") is not None:
+                orders.append(value)
+        if wanted:
+            fetched, missing = await fetch_by_id(self.client, "orders/{}", list(wanted))
+            for order in fetched:
+                customer = wanted.get(str(order.get("id")))
+                # The sync value names the customer; an order payload might not.
+                if customer and order_customer(order) is None:
+                    order = {**order, "customerId": customer}
+                orders.append(order)
+            if missing:
+                self.source.warn(
+                    f"{len(missing)} order(s) named by orders/sync are unknown to Spektrix "
+                    f"(e.g. {', '.join(missing[:3])})."
+                )
+        return orders
 
     async def _window_feed(self) -> AsyncIterator[Page]:
         state = self.source.state("orders_windows")
@@ -462,7 +513,7 @@ class FeedStream(_SpektrixStream):
         customers = await self.source.new_customers(orders)
         yield Page(
             records=payload_records("orders", orders) + payload_records("customers", customers),
-            cursors=[StreamCursor("orders_windows", latest)],
+            cursors=[StreamCursor("orders_windows", latest), *records_cursors(customers)],
         )
 
 
@@ -495,7 +546,7 @@ class AuditStream(_SpektrixStream):
             customers = await self.source.fetch_customers(named)
         records: list[RawRecord] = audit_records(report.rows)
         records += payload_records("customers", customers)
-        cursors = []
+        cursors = records_cursors(customers)
         if report.rows:
             cursors.append(StreamCursor(self.name, str(report.rows[-1]["date"])[:19]))
         if self.backfill:

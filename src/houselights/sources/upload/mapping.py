@@ -592,7 +592,7 @@ class UploadMapper:
                 text(cells, "category"), text(cells, "event_type"),
             )
             self._events[line.event_id] = (*event, line_no)
-            rows["events"].append((line.event_id, *event))
+            rows["events"].append((line.event_id, *event, line.event_id))  # + event_code
         if line.venue_id not in self._venues:
             name = text(cells, "venue") or ""
             postcode = self._postcode(cells, "venue_postcode")

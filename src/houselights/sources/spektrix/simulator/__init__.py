@@ -17,21 +17,28 @@ or from the shell with ``houselights simulate spektrix``.
 from __future__ import annotations
 
 from .config import (
+    PAYLOAD_VARIATIONS,
     SCALE_PRESETS,
+    SETUP_VARIATIONS,
     VARIATIONS,
     ClientConfig,
+    PayloadVariations,
     ScaleConfig,
     SetupVariations,
     SimulatorConfig,
     apply_variation,
     parse_scale,
+    variations_from,
 )
 from .data import ClientDataset, SpektrixTruth
 from .faults import FaultConfig, FaultController, FaultKind, FaultRule
+from .imported import ImportedCatalogue, imported_programme, load_catalogue, suggest_start
 from .runtime import SpektrixSimulator
 
 __all__ = [
+    "PAYLOAD_VARIATIONS",
     "SCALE_PRESETS",
+    "SETUP_VARIATIONS",
     "VARIATIONS",
     "ClientConfig",
     "ClientDataset",
@@ -39,11 +46,17 @@ __all__ = [
     "FaultController",
     "FaultKind",
     "FaultRule",
+    "ImportedCatalogue",
+    "PayloadVariations",
     "ScaleConfig",
     "SetupVariations",
     "SimulatorConfig",
     "SpektrixSimulator",
     "SpektrixTruth",
     "apply_variation",
+    "imported_programme",
+    "load_catalogue",
     "parse_scale",
+    "suggest_start",
+    "variations_from",
 ]

@@ -11,7 +11,7 @@ suggestion)::
            <Date>2025-03-01T10:12:13</Date></Row>
     </Report>
 
-Dates are local (Europe/London) without offset, like every other Spektrix local time.
+Dates are local (the client's time zone) without offset, like every other Spektrix local time.
 Contact-preference narratives come from configurable templates (the real wording is
 unknown), so a parser must be tolerant of several phrasings.
 """
@@ -25,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 import numpy.typing as npt
 
-from .clock import format_local
+from .clock import LONDON, LocalZone, format_local
 from .names import STAFF_USERS
 
 __all__ = ["AuditLog", "AuditTemplates"]
@@ -73,9 +73,15 @@ class AuditLog:
     """Audit rows of one client, kept sorted by time (appends only ever add later rows)."""
 
     def __init__(
-        self, templates: AuditTemplates, statements: list[str], tags: list[str]
+        self,
+        templates: AuditTemplates,
+        statements: list[str],
+        tags: list[str],
+        *,
+        zone: LocalZone = LONDON,
     ) -> None:
         self.templates = templates
+        self.zone = zone
         self.statements = statements
         self.tags = tags
         empty = np.zeros(0, np.int64)
@@ -127,7 +133,7 @@ class AuditLog:
             "user": USERS[int(self.rows.user[index])],
             "update_method": METHODS[int(self.rows.method[index])],
             "narrative": self.narrative(index),
-            "date": format_local(int(self.rows.time[index])),
+            "date": format_local(int(self.rows.time[index]), self.zone),
         }
 
     def to_xml(self, rows: list[dict[str, Any]], name: str, start: str, end: str) -> bytes:

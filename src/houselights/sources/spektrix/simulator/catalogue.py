@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .clock import MICROS, format_local, format_utc, local_day_start
+from .clock import LONDON, MICROS, LocalZone, format_local, format_utc, local_day_start
 from .config import ClientConfig, SetupVariations
 from .ids import catalogue_id
 from .names import CITIES, PRODUCTION_TITLES, City
 
-__all__ = ["Catalogue", "attribute_key", "build_catalogue"]
+__all__ = ["Catalogue", "attribute_key", "build_catalogue", "render_items"]
 
 DAY = 86_400 * MICROS
 Payload = dict[str, Any]
@@ -150,8 +150,8 @@ class Catalogue:
         return [p["id"] for p in self.instances]
 
 
-def _season(us: int) -> str:
-    text = format_local(us)
+def _season(us: int, zone: LocalZone) -> str:
+    text = format_local(us, zone)
     year, month = int(text[:4]), int(text[5:7])
     if month <= 4:
         return f"Spring {year}"
@@ -198,7 +198,7 @@ _VENUE_WEIGHTS = (0.38, 0.25, 0.22, 0.08, 0.07)
 
 
 def build_catalogue(
-    config: ClientConfig, main_tickets: int, now_us: int, seed: int
+    config: ClientConfig, main_tickets: int, now_us: int, seed: int, zone: LocalZone = LONDON
 ) -> Catalogue:
     """Generate the catalogue, with enough sellable capacity for ``main_tickets``."""
     rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
@@ -254,9 +254,9 @@ def build_catalogue(
         dates: list[int] = []
         day = opening_day
         while len(dates) < run:
-            local = format_local(day)
+            local = format_local(day, zone)
             y, m, d = int(local[:4]), int(local[5:7]), int(local[8:10])
-            midnight = local_day_start(y, m, d)
+            midnight = local_day_start(y, m, d, zone)
             weekday = (day // DAY + 3) % 7  # 1970-01-01 was a Thursday (3)
             if weekday != 6:  # dark on Sundays
                 dates.append(midnight + (19 * 60 + 30) * 60 * MICROS)
@@ -328,14 +328,16 @@ def build_catalogue(
     cat.inst_cancelled = cancelled
     cat.event_price = np.array([r["price"] for r in event_rows], np.int64)
 
-    _render_events(cat, event_rows, now_us, rng)
-    _render_instances(cat, events_of, plans_of, access, supp_key, now_us)
-    _render_items(cat, var)
+    _render_events(cat, event_rows, now_us, rng, zone)
+    _render_instances(cat, events_of, plans_of, access, supp_key, now_us, zone,
+                      bare_refs=config.payload.bare_refs)
+    render_items(cat, var)
     return cat
 
 
 def _render_events(
-    cat: Catalogue, rows: list[dict[str, Any]], now_us: int, rng: random.Random
+    cat: Catalogue, rows: list[dict[str, Any]], now_us: int, rng: random.Random,
+    zone: LocalZone,
 ) -> None:
     for e, row in enumerate(rows):
         first, last = row["first"], row["last"]
@@ -353,12 +355,12 @@ def _render_events(
             "altText": "",
             "isOnSale": row["first"] is not None and not archived and last > now_us,
             "instanceDates": "" if row["first"] is None else
-                             f"{format_local(first)[8:10]} {_month(first)}-"
-                             f"{format_local(last)[8:10]} {_month(last)}",
+                             f"{format_local(first, zone)[8:10]} {_month(first, zone)}-"
+                             f"{format_local(last, zone)[8:10]} {_month(last, zone)}",
             "webEventId": None,
-            "firstInstanceDateTime": None if row["first"] is None else format_local(first),
-            "lastInstanceDateTime": None if row["first"] is None else format_local(last),
-            "attribute_Series": _season(first),
+            "firstInstanceDateTime": None if row["first"] is None else format_local(first, zone),
+            "lastInstanceDateTime": None if row["first"] is None else format_local(last, zone),
+            "attribute_Series": _season(first, zone),
             "attribute_Category": row["category"],
             "attribute_Type": row["type"],
             "attribute_Website": row["web"],
@@ -380,14 +382,14 @@ def _web_view(payload: Payload) -> Payload:
     return {k: v for k, v in payload.items() if k not in _HIDDEN}
 
 
-def _month(us: int) -> str:
+def _month(us: int, zone: LocalZone) -> str:
     return ("January", "February", "March", "April", "May", "June", "July", "August",
-            "September", "October", "November", "December")[int(format_local(us)[5:7]) - 1]
+            "September", "October", "November", "December")[int(format_local(us, zone)[5:7]) - 1]
 
 
 def _render_instances(
     cat: Catalogue, events_of: list[int], plans_of: list[int], access: list[str],
-    supp_key: str, now_us: int,
+    supp_key: str, now_us: int, zone: LocalZone, *, bare_refs: bool = False,
 ) -> None:
     for i, start in enumerate(cat.inst_start.tolist()):
         e = events_of[i]
@@ -395,14 +397,15 @@ def _render_instances(
         stop = start - 30 * 60 * MICROS
         payload: Payload = {
             "id": catalogue_id(_INSTANCE_BASE + i),
-            "event": {"id": cat.events[e]["id"]},
+            # [observed] one peer saw the event as a bare id string (a variation).
+            "event": cat.events[e]["id"] if bare_refs else {"id": cat.events[e]["id"]},
             "planId": cat.plans[plans_of[i]]["id"],
             "priceList": {"id": catalogue_id(_PRICE_LIST_BASE + e)},
-            "start": format_local(start),
+            "start": format_local(start, zone),
             "startUtc": format_utc(start),  # no "Z" here, as observed (spec §5.3)
-            "startSellingAtWeb": format_local(onsale),
+            "startSellingAtWeb": format_local(onsale, zone),
             "startSellingAtWebUtc": format_utc(onsale) + "Z",
-            "stopSellingAtWeb": format_local(stop),
+            "stopSellingAtWeb": format_local(stop, zone),
             "stopSellingAtWebUtc": format_utc(stop) + "Z",
             "isOnSale": onsale <= now_us < stop and not bool(cat.inst_cancelled[i]),
             "cancelled": bool(cat.inst_cancelled[i]),
@@ -417,7 +420,8 @@ def _render_instances(
             cat.instances_web.append(_web_view(payload))
 
 
-def _render_items(cat: Catalogue, var: SetupVariations) -> None:
+def render_items(cat: Catalogue, var: SetupVariations) -> None:
+    """Merchandise, funds, memberships, statements and tags (always synthetic)."""
     type_key = attribute_key(var.product_type_attribute)
     for i, (name, is_product, price, postage) in enumerate(STOCK_ITEMS):
         if is_product:

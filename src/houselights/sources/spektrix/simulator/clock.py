@@ -19,9 +19,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from houselights.errors import ConfigError
 
 __all__ = [
+    "LONDON",
     "MICROS",
+    "LocalZone",
     "SimClock",
     "format_local",
     "format_utc",
@@ -68,9 +73,44 @@ def london_offset_micros(us: int) -> int:
     return 3600 * MICROS if start <= us < end else 0
 
 
-def format_local(us: int) -> str:
-    """Local (Europe/London) wall-clock time without offset: ``YYYY-MM-DDTHH:MM:SS``."""
-    return from_micros(us + london_offset_micros(us)).strftime("%Y-%m-%dT%H:%M:%S")
+class LocalZone:
+    """A client system's local time zone (wall-clock times in payloads and filters)."""
+
+    def __init__(self, name: str = "Europe/London") -> None:
+        self.name = name
+        self._zone: ZoneInfo | None = None
+        if name != "Europe/London":
+            try:
+                self._zone = ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ConfigError(
+                    f"{name!r} is not a time zone name",
+                    hint="use an IANA name such as Europe/London or America/Vancouver",
+                ) from None
+
+    def offset(self, us: int) -> int:
+        """UTC offset at instant ``us``, in microseconds."""
+        if self._zone is None:
+            return london_offset_micros(us)
+        delta = from_micros(us).astimezone(self._zone).utcoffset()
+        return 0 if delta is None else int(delta.total_seconds()) * MICROS
+
+    def from_wall_clock(self, wall_us: int) -> int:
+        """The instant of a local wall-clock time given as naive epoch microseconds."""
+        if self._zone is None:
+            return wall_us - london_offset_micros(wall_us - 3600 * MICROS)
+        naive = from_micros(wall_us).replace(tzinfo=None)
+        delta = naive.replace(tzinfo=self._zone).utcoffset()
+        return wall_us - (0 if delta is None else int(delta.total_seconds()) * MICROS)
+
+
+LONDON = LocalZone()
+"""The default zone (the simulated organisation is in the UK unless told otherwise)."""
+
+
+def format_local(us: int, zone: LocalZone = LONDON) -> str:
+    """Local wall-clock time without offset: ``YYYY-MM-DDTHH:MM:SS``."""
+    return from_micros(us + zone.offset(us)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def format_utc(us: int) -> str:
@@ -84,12 +124,11 @@ def format_utc7(us: int) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}0"
 
 
-def local_day_start(year: int, month: int, day: int) -> int:
-    """UTC microseconds of local midnight starting the given Europe/London day."""
-    naive = to_micros(datetime(year, month, day, tzinfo=UTC))
-    # Midnight is never inside a transition hour (they happen at 01:00 UTC), so the offset
-    # at naive-midnight-minus-one-hour is the offset in force at local midnight.
-    return naive - london_offset_micros(naive - 3600 * MICROS)
+def local_day_start(year: int, month: int, day: int, zone: LocalZone = LONDON) -> int:
+    """UTC microseconds of local midnight starting the given local day."""
+    # London: midnight is never inside a transition hour (they happen at 01:00 UTC), so
+    # the offset at naive-midnight-minus-one-hour is the offset in force at midnight.
+    return zone.from_wall_clock(to_micros(datetime(year, month, day, tzinfo=UTC)))
 
 
 _QUERY_DT = re.compile(
@@ -98,11 +137,13 @@ _QUERY_DT = re.compile(
 )
 
 
-def parse_query_datetime(value: str, *, local: bool) -> tuple[int, bool] | None:
+def parse_query_datetime(
+    value: str, *, local: bool, zone: LocalZone = LONDON
+) -> tuple[int, bool] | None:
     """Parse a query-string date or datetime.
 
     Returns ``(micros, date_only)`` or ``None``. Values without an offset are read as
-    Europe/London local time when ``local`` is true (catalogue filters), else as UTC
+    local time in ``zone`` when ``local`` is true (catalogue filters), else as UTC
     (``orders/sync?since=`` — an **invented** reading; the docs example has no offset).
     """
     match = _QUERY_DT.match(value.strip())
@@ -124,7 +165,7 @@ def parse_query_datetime(value: str, *, local: bool) -> tuple[int, bool] | None:
             digits = tz[1:].replace(":", "")
             us -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60) * MICROS
     elif local:
-        us -= london_offset_micros(us - 3600 * MICROS)
+        us = zone.from_wall_clock(us)
     return us, hour is None
 
 

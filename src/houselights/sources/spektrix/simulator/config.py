@@ -9,20 +9,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
 from houselights.errors import ConfigError
 
 from .faults import FaultConfig
 
+if TYPE_CHECKING:
+    from .imported import ImportedCatalogue
+
 __all__ = [
+    "PAYLOAD_VARIATIONS",
     "SCALE_PRESETS",
+    "SETUP_VARIATIONS",
     "VARIATIONS",
     "ClientConfig",
+    "PayloadVariations",
     "ScaleConfig",
     "SetupVariations",
     "SimulatorConfig",
     "apply_variation",
     "parse_scale",
+    "variations_from",
 ]
 
 DEFAULT_START = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -95,7 +103,7 @@ class SetupVariations:
     partner_access: bool = True
 
 
-VARIATIONS: dict[str, dict[str, object]] = {
+SETUP_VARIATIONS: dict[str, dict[str, object]] = {
     "product-type-misspelt": {"product_type_attribute": "AS Product type"},
     "supplementary-misspelt": {"supplementary_attribute": "AS Supplementary event"},
     "product-type-trailing-space": {"fee_value": "Fee ", "product_value": "Product "},
@@ -105,18 +113,96 @@ VARIATIONS: dict[str, dict[str, object]] = {
     "api-user-not-system-owner": {"api_user_is_system_owner": False},
     "partner-access-off": {"partner_access": False},
 }
-"""Named setup variations for the CLI's ``--variation`` flag (and tests)."""
+"""Named setup variations (how the organisation set Spektrix up)."""
+
+
+@dataclass(frozen=True)
+class PayloadVariations:
+    """Which shape of the payloads the simulator serves.
+
+    The defaults are the shapes Spektrix documents (spec §14: order line collections
+    with ``price``/``discount``/``total``/``originalPrice``/``priceOverridden``,
+    ``orders/sync`` values as references with a host-relative ``next`` without the
+    client segment, owner-mode customers with ``addresses``, ``agreedStatements``,
+    ``allStatements``, ``tags``, ``creditBalance`` as Money). Each field switches on a
+    shape seen in the wild or one the public record leaves open, so a client can be
+    tested against every one (``[observed]`` and ``[invented]`` mark which is which).
+    """
+
+    ticket_original_price_only: bool = False
+    """[observed] tickets carry ``originalPrice`` and ``type`` only (no price/total)."""
+    bare_refs: bool = False
+    """[observed] ``event``/``instance`` (and an order's ``customer``) as bare id strings."""
+    sync_next: Literal["documented", "with-client", "absolute"] = "documented"
+    """``paging.next``: ``/api/v3/…`` (the docs), ``/{client}/api/v3/…``, or absolute."""
+    sync_values_embed_order: bool = False
+    """[invented, the first build] sync values also carry the whole order."""
+    invented_fields: bool = False
+    """[invented, the first build] line ``status`` (returned lines kept), order
+    ``status``, ``salesChannel`` and ``lastModifiedUtc`` — no public model shows them."""
+    legacy_collection_names: bool = False
+    """[invented, the first build] ``merchandise``/``memberships`` instead of the
+    documented ``merchandiseItems``/``membershipSubscriptions``."""
+    gift_vouchers: bool = False
+    """Some orders carry ``giftVouchers[]`` (documented collection; item shape invented)."""
+    ticket_subscriptions: bool = False
+    """Some orders carry ``ticketSubscriptions[]`` (documented; item shape invented)."""
+    unknown_fields: bool = False
+    """[invented] a collection, a ticket field and a customer field no model names."""
+    customer_statements: bool = True
+    """Customers carry ``agreedStatements``/``allStatements`` (documented, §14.3)."""
+    address_place: Literal["billing", "addresses"] = "billing"
+    """Where a customer's address is: ``billingAddress`` (and ``addresses[]``), or only
+    ``addresses[]``."""
+    postcode_key: str = "postcode"
+    """[invented] the postcode's key inside an address (its inner keys are not public)."""
+
+
+PAYLOAD_VARIATIONS: dict[str, dict[str, object]] = {
+    "ticket-original-price-only": {"ticket_original_price_only": True},
+    "bare-refs": {"bare_refs": True},
+    "sync-next-with-client": {"sync_next": "with-client"},
+    "sync-next-absolute": {"sync_next": "absolute"},
+    "sync-values-embed-order": {"sync_values_embed_order": True},
+    "invented-fields": {"invented_fields": True},
+    "legacy-collection-names": {"legacy_collection_names": True},
+    "gift-vouchers": {"gift_vouchers": True},
+    "ticket-subscriptions": {"ticket_subscriptions": True},
+    "unknown-fields": {"unknown_fields": True},
+    "no-agreed-statements": {"customer_statements": False},
+    "address-in-addresses": {"address_place": "addresses"},
+    "postcode-as-postalCode": {"postcode_key": "postalCode"},
+}
+"""Named payload variations (which of the shapes seen in the wild is served)."""
+
+VARIATIONS: dict[str, dict[str, object]] = {**SETUP_VARIATIONS, **PAYLOAD_VARIATIONS}
+"""Every named variation, for the CLI's ``--variation`` flag (and tests)."""
 
 
 def apply_variation(variations: SetupVariations, name: str) -> SetupVariations:
-    """Return ``variations`` with the named variation switched on."""
-    change = VARIATIONS.get(name)
+    """Return ``variations`` with the named setup variation switched on."""
+    change = SETUP_VARIATIONS.get(name)
     if change is None:
         raise ConfigError(
             f"unknown setup variation {name!r}",
-            hint="choose from: " + ", ".join(VARIATIONS),
+            hint="choose from: " + ", ".join(SETUP_VARIATIONS),
         )
     return replace(variations, **change)  # type: ignore[arg-type]
+
+
+def variations_from(names: list[str]) -> tuple[SetupVariations, PayloadVariations]:
+    """Setup and payload variations with every named one switched on."""
+    setup, payload = SetupVariations(), PayloadVariations()
+    for name in names:
+        if name in SETUP_VARIATIONS:
+            setup = apply_variation(setup, name)
+        elif name in PAYLOAD_VARIATIONS:
+            payload = replace(payload, **PAYLOAD_VARIATIONS[name])  # type: ignore[arg-type]
+        else:
+            raise ConfigError(
+                f"unknown variation {name!r}", hint="choose from: " + ", ".join(VARIATIONS)
+            )
+    return setup, payload
 
 
 _CLIENT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,62}$")
@@ -127,18 +213,24 @@ class ClientConfig:
     """One simulated Spektrix client system (an arts organisation).
 
     Credentials default to values derived from the seed and the name (stable across
-    restarts, convenient for demos — they protect nothing).
+    restarts, convenient for demos — they protect nothing). ``timezone`` is the system's
+    local zone (payload wall-clock times, date filters, the audit window). ``catalogue``
+    replaces the synthetic programme by a real one (``--catalogue-from``, see
+    :mod:`.imported`); sales are still synthetic.
     """
 
     name: str = "demo"
     seed: int = 1
     scale: ScaleConfig = field(default_factory=ScaleConfig)
     variations: SetupVariations = field(default_factory=SetupVariations)
+    payload: PayloadVariations = field(default_factory=PayloadVariations)
     api_login: str = "houselights"
     api_key: str | None = None
     report_user: str = "houselights_user"
     report_password: str | None = None
     start: datetime = DEFAULT_START
+    timezone: str = "Europe/London"
+    catalogue: ImportedCatalogue | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not _CLIENT_NAME.match(self.name):

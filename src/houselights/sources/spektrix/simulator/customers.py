@@ -1,10 +1,19 @@
 """Customers of one simulated client: columns generated in bulk, payloads rendered on demand.
 
-Customer payload fields follow spec §6.6. The address object is **invented** (the docs
-samples show ``billingAddress: null``; its inner shape is unknown publicly): here it is
-``{line1, line2, town, postcode, country}`` or ``null``. Postcodes are mostly valid UK
-postcodes of the organisation's city, some national, some lower-case without a space,
-some invalid (``N/A``, an outward code alone…) and some missing — as real data is.
+Customer payload fields follow the owner-mode customer model (spec §14.3): ``id``,
+``title``, ``firstName``, ``lastName``, ``name``, ``email``, ``mobile``, ``phone``,
+``birthDate``, ``billingAddress``, ``deliveryAddress``, ``addresses[]``,
+``agreedStatements[]`` (the contact preferences agreed to), ``allStatements[]``,
+``tags[]``, ``subscriptions``, ``creditBalance`` (a Money object), ``attribute_*`` — plus
+``age``, ``passwordSet`` and ``giftAidDeclarationRequired`` from the web-mode sample
+(§6.6). No ``friendlyId`` or ``createdDate`` (not in the model).
+
+**Invented** (not public): the inner address keys ``{line1, line2, town, county,
+postcode, country}`` (the postcode key is a variation), the Money object
+``{amount, currency}``, and statement objects as ``GET statements`` serves them. Postcodes
+are mostly valid UK postcodes of the organisation's city, some national, some lower-case
+without a space, some invalid (``N/A``, an outward code alone…) and some missing — as
+real data is.
 """
 
 from __future__ import annotations
@@ -17,7 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from .catalogue import DAY
-from .clock import format_local, from_micros
+from .clock import from_micros
+from .config import PayloadVariations
 from .ids import CustomerIdCodec
 from .names import FIRST_NAMES, LAST_NAMES, NATIONAL_OUTWARD_CODES, TITLES, City
 
@@ -62,8 +72,14 @@ def _concat(a: _Columns, b: _Columns) -> _Columns:
 class CustomerStore:
     """All customers of a client; rows are addressed by ``I-XXXX-XXXX`` ids (bijective)."""
 
-    def __init__(self, city: City, seed: int) -> None:
+    def __init__(
+        self, city: City, seed: int, payload: PayloadVariations | None = None
+    ) -> None:
         self.city = city
+        self.payload = payload or PayloadVariations()
+        self.statements: list[dict[str, Any]] = []
+        """The statement objects (``GET statements``), for agreed/all statements."""
+        self.tags: list[dict[str, Any]] = []
         self.codec = CustomerIdCodec(seed)
         self.outward_codes = city.outward_codes + NATIONAL_OUTWARD_CODES
         self._local = len(city.outward_codes)
@@ -160,28 +176,34 @@ class CustomerStore:
         form = _INVALID_FORMS[row % len(_INVALID_FORMS)]
         return form.format(out=out, inward=inward)
 
-    def render(self, row: int, now_us: int) -> dict[str, Any]:
-        """The System Owner payload of customer ``row`` (spec §6.6; address invented)."""
+    def address(self, row: int) -> dict[str, Any] | None:
+        """The customer's address object (``None``: no address held)."""
         cols = self.cols
         assert cols is not None
+        if int(cols.postcode_kind[row]) == NO_ADDRESS:
+            return None
+        return {
+            "line1": f"{int(cols.house[row])} {self.city.streets[cols.street[row]]}",
+            "line2": "",
+            "town": self.city.name if cols.outward[row] < self._local else "",
+            "county": "",
+            self.payload.postcode_key: self.postcode(row) or "",
+            "country": "United Kingdom",
+        }
+
+    def render(self, row: int, now_us: int) -> dict[str, Any]:
+        """The System Owner payload of customer ``row`` (see the module docstring)."""
+        cols = self.cols
+        assert cols is not None
+        v = self.payload
         first = FIRST_NAMES[cols.first[row]]
         last = LAST_NAMES[cols.last[row]]
-        kind = int(cols.postcode_kind[row])
-        address: dict[str, Any] | None = None
-        if kind != NO_ADDRESS:
-            address = {
-                "line1": f"{int(cols.house[row])} {self.city.streets[cols.street[row]]}",
-                "line2": "",
-                "town": self.city.name if cols.outward[row] < self._local else "",
-                "postcode": self.postcode(row) or "",
-                "country": "United Kingdom",
-            }
+        address = self.address(row)
         year = int(cols.birth_year[row])
         birth = f"{year}-{1 + row % 12:02d}-{1 + row % 28:02d}T00:00:00" if year else None
         mobile = f"+447700{900000 + row % 100000:06d}"[:13] if cols.has_mobile[row] else None
-        return {
+        payload: dict[str, Any] = {
             "id": self.cid(row),
-            "friendlyId": self.codec.friendly_id(row),
             "title": TITLES[cols.title[row]],
             "firstName": first,
             "lastName": last,
@@ -191,14 +213,25 @@ class CustomerStore:
             "phone": None,
             "birthDate": birth,
             "age": (from_micros(now_us).year - year) if year else None,
-            "billingAddress": address,
+            "billingAddress": address if v.address_place == "billing" else None,
             "deliveryAddress": None,
+            "addresses": [address] if address is not None else [],
             "passwordSet": bool(cols.has_email[row]) and row % 3 != 0,
             "giftAidDeclarationRequired": row % 5 == 0,
-            "creditBalance": 0.0,
-            "createdDate": format_local(int(cols.created[row])),  # invented field
+            "creditBalance": {"amount": 0.0, "currency": "GBP"},
+            "tags": [self.tags[row % len(self.tags)]] if self.tags and row % 4 == 0 else [],
+            "subscriptions": [],
             "attribute_HowDidYouHearAboutUs": _HOW_HEARD[cols.heard[row]],
         }
+        if v.customer_statements:
+            agreed = self.preferences[row]
+            payload["agreedStatements"] = [
+                s for i, s in enumerate(self.statements) if agreed[i]
+            ]
+            payload["allStatements"] = list(self.statements)
+        if v.unknown_fields and row % 6 == 1:
+            payload["preferredPronouns"] = "they/them"
+        return payload
 
     def created_before(self, now_us: int) -> int:
         """How many rows exist at ``now_us`` (rows are appended in time order per batch)."""

@@ -32,13 +32,14 @@ from .audit import (
     history_rows,
 )
 from .catalogue import BANDS, DAY, SALES_WINDOW_DAYS, TICKET_TYPES, build_catalogue
-from .clock import MICROS, SimClock, format_local
+from .clock import MICROS, LocalZone, SimClock, format_local, format_utc7
 from .config import ClientConfig
 from .customers import N_STATEMENTS, CustomerStore, customer_creation_times
-from .orders import ItemLine, OrderRecord, OrderStore, TicketLine
+from .imported import build_imported_catalogue
+from .orders import ItemLine, OrderRecord, OrderStore, TicketLine, TruthLine
 from .sales import CANCELLED, RETURNED, SUPPLEMENTARY_SHARE, generate_sales
 
-__all__ = ["ClientDataset", "SpektrixTruth"]
+__all__ = ["ClientDataset", "SpektrixTruth", "TruthLine"]
 
 
 @dataclass
@@ -48,7 +49,11 @@ class SpektrixTruth:
     Lists hold exactly the payloads a System Owner caller receives (events, orders…);
     ``contact_preferences`` maps customer id → statement id → agreed, and ``audit`` the
     Customer Audit rows (``customer_id``, ``user``, ``update_method``, ``narrative``,
-    ``date``) — the same rows the report serves.
+    ``date``) — the same rows the report serves. ``lines`` says what every served order
+    line is worth (from the records, not from the payload a client must interpret),
+    ``modified`` when each order last changed (UTC, seven decimals — what
+    ``orders/sync`` orders by), ``postcodes`` each customer's postcode as held (``None``:
+    no address or an empty postcode).
     """
 
     client: str
@@ -67,6 +72,11 @@ class SpektrixTruth:
     orders: list[dict[str, Any]]
     audit: list[dict[str, Any]]
     contact_preferences: dict[str, dict[str, bool]] = field(default_factory=dict)
+    lines: dict[str, list[TruthLine]] = field(default_factory=dict)
+    modified: dict[str, str] = field(default_factory=dict)
+    postcodes: dict[str, str | None] = field(default_factory=dict)
+    timezone: str = "Europe/London"
+    tickets_sold: int = 0
 
     @property
     def order_ids(self) -> list[str]:
@@ -75,8 +85,8 @@ class SpektrixTruth:
 
     @property
     def ticket_count(self) -> int:
-        """Number of ticket lines over all orders."""
-        return sum(len(o["tickets"]) for o in self.orders)
+        """Number of ticket lines ever sold over all orders (returned ones included)."""
+        return self.tickets_sold
 
 
 def _derive(seed: int, name: str, purpose: str) -> bytes:
@@ -92,6 +102,7 @@ class ClientDataset:
         # Mix the client name into the seed so two clients with one seed still differ.
         self.seed = (config.seed * 1_000_003 + zlib.crc32(config.name.encode())) % 2**31
         self.clock = SimClock(config.start)
+        self.zone = LocalZone(config.timezone)
         self.api_key = config.api_key or base64.b64encode(
             _derive(config.seed, config.name, "api-key")
         ).decode()
@@ -102,26 +113,39 @@ class ClientDataset:
         now = self.clock.now_micros
         scale = config.scale
         main = scale.tickets - round(scale.tickets * SUPPLEMENTARY_SHARE)
-        self.catalogue = build_catalogue(config, main, now, self.seed)
-        sales = generate_sales(self.catalogue, scale.tickets, now, self.seed, scale.history_days)
+        if config.catalogue is not None:
+            self.catalogue = build_imported_catalogue(
+                config.catalogue, config, scale.tickets, now, self.seed, self.zone
+            )
+        else:
+            self.catalogue = build_catalogue(config, main, now, self.seed, self.zone)
+        sales = generate_sales(
+            self.catalogue, scale.tickets, now, self.seed, scale.history_days,
+            day_offset=self.zone.offset(now),
+        )
         rng = np.random.default_rng([self.seed, 1])
         first_order = np.full(sales.customers, np.iinfo(np.int64).max, np.int64)
         known = sales.customer >= 0
         np.minimum.at(first_order, sales.customer[known], sales.tx1[known])
         first_order[first_order == np.iinfo(np.int64).max] = -1
         created = customer_creation_times(first_order, now, scale.history_days, rng)
-        self.customers = CustomerStore(self.catalogue.city, self.seed)
+        self.customers = CustomerStore(self.catalogue.city, self.seed, config.payload)
+        self.customers.statements = self.catalogue.statements
+        self.customers.tags = self.catalogue.tags
         self.customers.add(created, rng)
         self.audit = AuditLog(
             AuditTemplates(), [s["name"] for s in self.catalogue.statements],
-            [t["name"] for t in self.catalogue.tags],
+            [t["name"] for t in self.catalogue.tags], zone=self.zone,
         )
         rows, final = history_rows(
             created, now, N_STATEMENTS, len(self.catalogue.tags), rng
         )
         self.audit.append(*rows)
         self.customers.preferences = final
-        self.orders = OrderStore(sales, self.catalogue, self.customers, self.seed)
+        self.orders = OrderStore(
+            sales, self.catalogue, self.customers, self.seed,
+            payload=config.payload, zone=self.zone,
+        )
         self._orders_per_day = max(1.0, len(sales) / max(1, scale.history_days))
         self._sold = np.bincount(sales.tickets.ref, minlength=len(self.catalogue.inst_start))
 
@@ -305,9 +329,11 @@ class ClientDataset:
         n_customers = len(self.customers)
         statement_ids = [s["id"] for s in cat.statements]
         prefs = self.customers.preferences
+        store = self.orders
+        records = [store.get(r) for r in range(store.n_total)]
         return SpektrixTruth(
             client=self.name,
-            now=format_local(now),
+            now=format_local(now, self.zone),
             events=copy.deepcopy(cat.events),
             instances=copy.deepcopy(cat.instances),
             plans=copy.deepcopy(cat.plans),
@@ -319,7 +345,7 @@ class ClientDataset:
             tags=copy.deepcopy(cat.tags),
             tag_groups=copy.deepcopy(cat.tag_groups),
             customers=[self.customers.render(r, now) for r in range(n_customers)],
-            orders=[self.orders.render(self.orders.get(r)) for r in range(self.orders.n_total)],
+            orders=[store.render(rec) for rec in records],
             audit=self.audit_rows(0, now),
             contact_preferences={
                 self.customers.cid(r): {
@@ -327,4 +353,12 @@ class ClientDataset:
                 }
                 for r in range(n_customers)
             },
+            lines={store.order_id(rec.row): store.truth_lines(rec) for rec in records},
+            modified={store.order_id(rec.row): format_utc7(rec.modified) for rec in records},
+            postcodes={
+                self.customers.cid(r): self.customers.postcode(r) or None
+                for r in range(n_customers)
+            },
+            timezone=self.zone.name,
+            tickets_sold=sum(len(rec.tickets) for rec in records),
         )

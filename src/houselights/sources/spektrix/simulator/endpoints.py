@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .catalogue import DAY
-from .clock import format_utc7, parse_query_datetime
+from .clock import LocalZone, format_utc7, parse_query_datetime
 from .data import ClientDataset
 from .orders import SYNC_PAGE_LIMIT
 
@@ -86,16 +86,25 @@ def _page(items: list[Any], query: Query, default_size: int | None = None) -> li
     return items[(page - 1) * size: page * size]
 
 
-def _date_bound(query: Query, name: str, *, end: bool, local: bool = True) -> int | None:
+def _date_bound(
+    query: Query, name: str, *, end: bool, zone: LocalZone, local: bool = True
+) -> int | None:
     raw = query.get(name)
     if raw is None:
         return None
-    parsed = parse_query_datetime(raw, local=local)
+    parsed = parse_query_datetime(raw, local=local, zone=zone)
     if parsed is None:
         raise ApiError(400, f"The request is invalid: '{name}' is not a valid date.")
     us, date_only = parsed
     # A date-only upper bound includes that whole day.
     return us + DAY - 1 if end and date_only else us
+
+
+def _ref(value: Any) -> str | None:
+    """The id of an ``{id}`` reference (or of a bare id string)."""
+    if isinstance(value, dict):
+        value = value.get("id")
+    return value if isinstance(value, str) else None
 
 
 def _matches(value: Any, wanted: str) -> bool:
@@ -123,8 +132,8 @@ def _events(ds: ClientDataset, query: Query, owner: bool) -> list[dict[str, Any]
     cat = ds.catalogue
     events = cat.events if owner else cat.events_web
     instances = cat.instances if owner else cat.instances_web
-    start_from = _date_bound(query, "instanceStart_from", end=False)
-    start_to = _date_bound(query, "instanceStart_to", end=True)
+    start_from = _date_bound(query, "instanceStart_from", end=False, zone=ds.zone)
+    start_to = _date_bound(query, "instanceStart_to", end=True, zone=ds.zone)
     inst_filters = _attribute_filters(query, "instanceattribute_")
     if start_from is not None or start_to is not None or inst_filters:
         lo = start_from if start_from is not None else -(2**62)
@@ -134,7 +143,7 @@ def _events(ds: ClientDataset, query: Query, owner: bool) -> list[dict[str, Any]
         for inst in _filter_attributes(instances, inst_filters):
             start = int(cat.inst_start[index[inst["id"]]])
             if lo <= start <= hi:
-                keep.add(inst["event"]["id"])
+                keep.add(_ref(inst.get("event")) or "")
         events = [e for e in events if e["id"] in keep]
     events = _filter_attributes(events, _attribute_filters(query, "attribute_"))
     name = query.get("name")
@@ -152,9 +161,13 @@ def _instances(
     cat = ds.catalogue
     items = cat.instances if owner else cat.instances_web
     if event_id is not None:
-        items = [p for p in items if p["event"]["id"] == event_id]
-    lo = _date_bound(query, "start_from", end=False)
-    hi = _date_bound(query, "start_to", end=True)
+        items = [p for p in items if _ref(p.get("event")) == event_id]
+    # ``startFrom``/``startTo`` are the help page's names (spec §14.4); ``start_from``/
+    # ``start_to`` what peers send to events/{id}/instances (§6.1). Both are honoured.
+    lo = _date_bound(query, "startFrom" if "startFrom" in query else "start_from", end=False,
+                     zone=ds.zone)
+    hi = _date_bound(query, "startTo" if "startTo" in query else "start_to", end=True,
+                     zone=ds.zone)
     if lo is not None or hi is not None:
         index = {p["id"]: i for i, p in enumerate(cat.instances)}
         lo = lo if lo is not None else -(2**62)
@@ -217,8 +230,8 @@ def _customers(ds: ClientDataset, route: Route, query: Query) -> Result:
 
 
 def _orders_by_date(ds: ClientDataset, query: Query, repeat_over_days: int | None) -> Result:
-    start = _date_bound(query, "DateFrom", end=False)
-    end = _date_bound(query, "DateTo", end=True)
+    start = _date_bound(query, "DateFrom", end=False, zone=ds.zone)
+    end = _date_bound(query, "DateTo", end=True, zone=ds.zone)
     if start is None or end is None:
         raise ApiError(400, "The request is invalid: 'DateFrom' and 'DateTo' are required.")
     if end < start:
@@ -236,7 +249,7 @@ def _orders_by_date(ds: ClientDataset, query: Query, repeat_over_days: int | Non
     return 200, [ds.orders.render(ds.orders.get(r)) for r in chosen]
 
 
-def _orders_sync(ds: ClientDataset, query: Query) -> Result:
+def _orders_sync(ds: ClientDataset, query: Query, root: str) -> Result:
     raw_since = query.get("since")
     parsed = parse_query_datetime(raw_since, local=False) if raw_since else None
     if parsed is None:
@@ -250,7 +263,13 @@ def _orders_sync(ds: ClientDataset, query: Query) -> Result:
             raise ApiError(400, "The request is invalid: 'after' is not an order id.")
     limit = min(_int_param(query, "limit", SYNC_PAGE_LIMIT) or SYNC_PAGE_LIMIT, SYNC_PAGE_LIMIT)
     records = ds.orders.sync(since, after_row, limit)
-    base = f"/{ds.name}/api/v3/orders/sync"
+    # The docs print ``next`` host-relative without the client segment (spec §14.2).
+    form = ds.config.payload.sync_next
+    base = {
+        "documented": "/api/v3/orders/sync",
+        "with-client": f"/{ds.name}/api/v3/orders/sync",
+        "absolute": f"{root}/{ds.name}/api/v3/orders/sync",
+    }[form]
     if records:
         last = records[-1]
         nxt = f"{base}?since={format_utc7(last.modified)}&after={ds.orders.order_id(last.row)}"
@@ -271,7 +290,7 @@ def _order(ds: ClientDataset, route: Route) -> Result:
 
 def dispatch(
     ds: ClientDataset, route: Route, query: Query, *, owner: bool,
-    repeat_pages_over_days: int | None = None,
+    repeat_pages_over_days: int | None = None, root: str = "",
 ) -> Result:
     """Answer one authorised GET; raises :class:`ApiError` for 4xx answers."""
     t = route.template
@@ -280,7 +299,7 @@ def dispatch(
     if t == "orders":
         return _orders_by_date(ds, query, repeat_pages_over_days)
     if t == "orders/sync":
-        return _orders_sync(ds, query)
+        return _orders_sync(ds, query, root)
     if t == "orders/{id}":
         return _order(ds, route)
     return _catalogue(ds, route, query, owner)

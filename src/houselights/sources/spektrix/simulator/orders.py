@@ -7,10 +7,19 @@ the simulated clock only moves forward, every overlay modification is later than
 historical one — so ``orders/sync`` is simply "history in (modified, id) order, skipping
 rows that moved to the overlay, then the overlay in the same order".
 
-The order payload is **invented** (the real schema is not public; spec open question 4).
-Field names reuse what peers observed (``id``, ``firstTransactionDate[Utc]``, ``tickets[]``
-with ``event``/``instance`` ``{id}`` stubs, ``type{id,name}``, ``originalPrice``,
-``ticketSubscriptions``) and the README documents the rest.
+The order payload follows what Spektrix documents (spec §14.1: the line collections
+``tickets``, ``merchandiseItems``, ``donations``, ``membershipSubscriptions``,
+``ticketSubscriptions``, ``giftVouchers``; ``price`` the nominal price, ``discount``,
+``total`` what was paid, ``originalPrice`` the price before a manual override with
+``priceOverridden``) and what peers observed on live orders (``id``,
+``firstTransactionDate[Utc]``, ``lastTransactionDate``, ``total``,
+``totalTransactionCharges``). What the record leaves open is **invented** and labelled:
+the ``customer`` reference, that a returned line or a cancelled order's lines are no
+longer listed (no public model has a line status), the inner shape of gift vouchers and
+ticket subscriptions. :class:`~.config.PayloadVariations` switches on the other shapes
+(the first build's invented fields, bare-string references, tickets with
+``originalPrice`` only…). :meth:`OrderStore.truth_lines` says what each served line is
+worth, from the records themselves rather than from the rendered payload.
 """
 
 from __future__ import annotations
@@ -23,19 +32,44 @@ from typing import Any
 import numpy as np
 
 from .catalogue import Catalogue
-from .clock import format_local, format_utc, format_utc7
+from .clock import LONDON, MICROS, LocalZone, format_local, format_utc, format_utc7
+from .config import PayloadVariations
 from .customers import CustomerStore
 from .ids import ScrambledCodec, catalogue_id, catalogue_number
-from .sales import CHANNELS, STATUSES, LineColumns, SalesBase
+from .sales import CHANNELS, ISSUED, STATUSES, LineColumns, SalesBase
 
-__all__ = ["ItemLine", "OrderRecord", "OrderStore", "TicketLine"]
+__all__ = ["ItemLine", "OrderRecord", "OrderStore", "TicketLine", "TruthLine"]
 
 ORDER_BASE = 200_001
 TICKET_BASE = 1_000_001
 MERCH_BASE = 600_001
 DONATION_BASE = 700_001
 MEMBERSHIP_BASE = 800_001
+VOUCHER_BASE = 900_001
+SUBSCRIPTION_BASE = 950_001
 SYNC_PAGE_LIMIT = 100
+YEAR = 365 * 86_400 * MICROS
+
+
+def _mix(n: int) -> int:
+    """A cheap deterministic scramble of a line or order number (for rare features)."""
+    return (n * 2_654_435_761) % 4_294_967_291
+
+
+@dataclass(frozen=True)
+class TruthLine:
+    """One served order line as the simulator knows it: what a client must reproduce.
+
+    ``kind``: ticket, merchandise, donation, membership, gift_voucher or
+    ticket_subscription; ``ref`` the instance / stock item / fund / membership id;
+    ``status`` issued, returned or cancelled; ``paid`` and ``face`` in pence.
+    """
+
+    kind: str
+    ref: str
+    status: str
+    paid: int
+    face: int
 
 
 @dataclass
@@ -92,11 +126,20 @@ class OrderStore:
     """Every order of a client: lookup by id, by transaction window, and the sync feed."""
 
     def __init__(
-        self, sales: SalesBase, cat: Catalogue, customers: CustomerStore, seed: int
+        self,
+        sales: SalesBase,
+        cat: Catalogue,
+        customers: CustomerStore,
+        seed: int,
+        *,
+        payload: PayloadVariations | None = None,
+        zone: LocalZone = LONDON,
     ) -> None:
         self.base = sales
         self.cat = cat
         self.customers = customers
+        self.payload = payload or PayloadVariations()
+        self.zone = zone
         self.n_base = len(sales)
         self.n_total = self.n_base
         self.overlay: dict[int, OrderRecord] = {}
@@ -114,6 +157,7 @@ class OrderStore:
         # Catalogue lookups used when rendering, prepared once.
         self._instance_ids = cat.instance_ids
         self._event_of_instance = [cat.events[e]["id"] for e in cat.inst_event.tolist()]
+        self._plan_of_instance = [p.get("planId") for p in cat.instances]
         self._stock_ids = [p["id"] for p in cat.stock_items]
         self._fund_ids = [p["id"] for p in cat.funds]
         self._membership_ids = [p["id"] for p in cat.memberships]
@@ -225,89 +269,246 @@ class OrderStore:
                 out.append(self.overlay[row])
         return out
 
+    # --- money ----------------------------------------------------------------------
+
+    def ticket_money(self, t: TicketLine) -> tuple[int, int, int, int, bool]:
+        """``(price, discount, total, originalPrice, priceOverridden)`` of a ticket, pence.
+
+        ``t.original`` is the listed price (band × ticket type), ``t.price`` what was
+        paid after an offer. One ticket in forty sold at list price had its price
+        overridden by staff to half (**invented** share): ``originalPrice`` keeps the
+        listed price, ``price`` the override. Where tickets show only ``originalPrice``
+        (a variation), the system holds no discounts or overrides.
+        """
+        listed, paid = t.original, t.price
+        if self.payload.ticket_original_price_only:
+            return listed, 0, listed, listed, False
+        if listed > 0 and paid == listed and _mix(t.number) % 40 == 0:
+            override = listed // 100 * 50
+            return override, 0, override, listed, True
+        return listed, listed - paid, paid, listed, False
+
+    def _merch_discount(self, m: ItemLine) -> int:
+        # One product line in ten had 20 % off (invented); fees are never discounted.
+        if self.cat.stock_is_fee[m.ref] or _mix(m.number) % 10 != 3:
+            return 0
+        return m.price // 5
+
+    @staticmethod
+    def _membership_discount(s: ItemLine) -> int:
+        return s.price // 10 if _mix(s.number) % 8 == 5 else 0
+
+    def _served(self, status: int) -> bool:
+        # Without the invented line status a returned or cancelled line is not listed.
+        return status == ISSUED or self.payload.invented_fields
+
+    def _voucher(self, row: int) -> int:
+        """Pence of the gift voucher order ``row`` buys (0: none; a variation)."""
+        return 2500 if self.payload.gift_vouchers and _mix(row) % 20 == 7 else 0
+
+    def _subscription(self, row: int) -> int:
+        """Pence of the ticket subscription order ``row`` buys (0: none; a variation)."""
+        return 6000 if self.payload.ticket_subscriptions and _mix(row) % 25 == 11 else 0
+
+    def has_unknown_collection(self, row: int) -> bool:
+        """Whether order ``row`` carries the collection no model names (a variation)."""
+        return self.payload.unknown_fields and _mix(row) % 15 == 2
+
+    def truth_lines(self, rec: OrderRecord) -> list[TruthLine]:
+        """The lines of ``rec`` as served, with what each is worth (for tests)."""
+        out: list[TruthLine] = []
+        live = rec.cancelled is False
+        for t in rec.tickets:
+            if self._served(t.status):
+                _, _, total, original, _ = self.ticket_money(t)
+                out.append(TruthLine("ticket", self._instance_ids[t.instance],
+                                     STATUSES[t.status].lower(), total, original))
+        for m in rec.merchandise:
+            if self._served(m.status):
+                paid = m.price - self._merch_discount(m)
+                out.append(TruthLine("merchandise", self._stock_ids[m.ref],
+                                     STATUSES[m.status].lower(), paid, m.price))
+        for d in rec.donations:
+            if self._served(d.status):
+                out.append(TruthLine("donation", self._fund_ids[d.ref],
+                                     STATUSES[d.status].lower(), d.price, d.price))
+        for s in rec.memberships:
+            if self._served(s.status):
+                paid = s.price - self._membership_discount(s)
+                out.append(TruthLine("membership", self._membership_ids[s.ref],
+                                     STATUSES[s.status].lower(), paid, s.price))
+        if live and self._voucher(rec.row):
+            amount = self._voucher(rec.row)
+            out.append(TruthLine("gift_voucher", "", "issued", amount, amount))
+        if live and self._subscription(rec.row):
+            amount = self._subscription(rec.row)
+            out.append(TruthLine("ticket_subscription", "", "issued", amount, amount))
+        return out
+
     # --- rendering -------------------------------------------------------------------
 
+    def _ref(self, ident: str) -> Any:
+        return ident if self.payload.bare_refs else {"id": ident}
+
     def render(self, rec: OrderRecord) -> dict[str, Any]:
-        """The System Owner payload of one order (schema invented; see the README)."""
+        """The System Owner payload of one order (see the module docstring)."""
+        v = self.payload
         cat = self.cat
         types = cat.ticket_types
         bands = cat.bands
-        customer: dict[str, str] | None = None
-        if rec.customer >= 0:
-            customer = {
-                "id": self.customers.cid(rec.customer),
-                "friendlyId": self.customers.codec.friendly_id(rec.customer),
-            }
-        live = 0
+        ref = self._ref
+        paid_total = 0
         tickets = []
         for t in rec.tickets:
-            tickets.append({
+            if not self._served(t.status):
+                continue
+            price, discount, total, original, overridden = self.ticket_money(t)
+            ticket: dict[str, Any] = {
                 "id": catalogue_id(TICKET_BASE + t.number),
-                "event": {"id": self._event_of_instance[t.instance]},
-                "instance": {"id": self._instance_ids[t.instance]},
+                "event": ref(self._event_of_instance[t.instance]),
+                "instance": ref(self._instance_ids[t.instance]),
                 "type": {"id": types[t.ticket_type]["id"], "name": types[t.ticket_type]["name"]},
-                "band": {"id": bands[t.band]["id"], "name": bands[t.band]["name"]},
-                "originalPrice": t.original / 100,
-                "price": t.price / 100,
-                "status": STATUSES[t.status],
-            })
-            live += t.price if t.status == 0 else 0
+            }
+            if v.ticket_original_price_only:
+                ticket["originalPrice"] = original / 100
+            else:
+                reserved = not cat.inst_unreserved[t.instance]
+                ticket.update(
+                    band={"id": bands[t.band]["id"], "name": bands[t.band]["name"]},
+                    planId=self._plan_of_instance[t.instance],
+                    seatName=f"{'ABCDEFGHJK'[t.number % 10]}{1 + t.number % 30}"
+                    if reserved else None,
+                    barcode=f"{_mix(t.number):010d}",
+                    delivered=t.number % 3 == 0,
+                    price=price / 100,
+                    discount=discount / 100,
+                    total=total / 100,
+                    originalPrice=original / 100,
+                    priceOverridden=overridden,
+                )
+            if v.invented_fields:
+                ticket["status"] = STATUSES[t.status]
+            if v.unknown_fields and t.number % 9 == 4:
+                ticket["accessRequirement"] = "Wheelchair space"
+            tickets.append(ticket)
+            paid_total += total if t.status == ISSUED else 0
         merchandise = []
         for m in rec.merchandise:
-            merchandise.append({
+            if not self._served(m.status):
+                continue
+            discount = self._merch_discount(m)
+            item: dict[str, Any] = {
                 "id": catalogue_id(MERCH_BASE + m.number),
-                "stockItem": {"id": self._stock_ids[m.ref]},
+                "stockItem": ref(self._stock_ids[m.ref]),
                 "price": m.price / 100,
-                "status": STATUSES[m.status],
-            })
-            live += m.price if m.status == 0 else 0
+                "discount": discount / 100,
+                "total": (m.price - discount) / 100,
+                "barcode": None,
+                "delivered": m.number % 2 == 0,
+            }
+            if v.invented_fields:
+                item["status"] = STATUSES[m.status]
+            merchandise.append(item)
+            paid_total += m.price - discount if m.status == ISSUED else 0
         donations = []
         for d in rec.donations:
-            donations.append({
+            if not self._served(d.status):
+                continue
+            anonymous = d.number % 7 == 0
+            donation: dict[str, Any] = {
                 "id": catalogue_id(DONATION_BASE + d.number),
-                "fund": {"id": self._fund_ids[d.ref]},
                 "amount": d.price / 100,
-                "status": STATUSES[d.status],
-            })
-            live += d.price if d.status == 0 else 0
+                "fund": ref(self._fund_ids[d.ref]),
+                "isAnonymous": anonymous,
+                "recognitionName": None if anonymous or d.number % 3 else "The Friends",
+            }
+            if v.invented_fields:
+                donation["status"] = STATUSES[d.status]
+            donations.append(donation)
+            paid_total += d.price if d.status == ISSUED else 0
         memberships = []
+        first = rec.transactions[0]
+        start = format_local(first, self.zone)[:10] + "T00:00:00"
+        expiry = format_local(first + YEAR - 86_400 * MICROS, self.zone)[:10] + "T00:00:00"
         for s in rec.memberships:
-            memberships.append({
+            if not self._served(s.status):
+                continue
+            discount = self._membership_discount(s)
+            membership: dict[str, Any] = {
                 "id": catalogue_id(MEMBERSHIP_BASE + s.number),
-                "membership": {"id": self._membership_ids[s.ref]},
+                "membership": ref(self._membership_ids[s.ref]),
                 "price": s.price / 100,
-                "status": STATUSES[s.status],
-            })
-            live += s.price if s.status == 0 else 0
-        first, last = rec.transactions[0], max(rec.transactions)
-        return {
+                "discount": discount / 100,
+                "total": (s.price - discount) / 100,
+                "autoRenew": s.number % 2 == 1,
+                "startDate": start,
+                "expiryDate": expiry,
+                "isRenewal": s.number % 5 == 0,
+            }
+            if v.invented_fields:
+                membership["status"] = STATUSES[s.status]
+            memberships.append(membership)
+            paid_total += s.price - discount if s.status == ISSUED else 0
+        vouchers: list[dict[str, Any]] = []
+        subscriptions: list[dict[str, Any]] = []
+        if not rec.cancelled:
+            amount = self._voucher(rec.row)
+            if amount:
+                vouchers.append({"id": catalogue_id(VOUCHER_BASE + rec.row),
+                                 "amount": amount / 100, "expiryDate": expiry})
+                paid_total += amount
+            amount = self._subscription(rec.row)
+            if amount:
+                subscriptions.append({"id": catalogue_id(SUBSCRIPTION_BASE + rec.row),
+                                      "price": amount / 100, "discount": 0.0,
+                                      "total": amount / 100})
+                paid_total += amount
+        last = max(rec.transactions)
+        customer: Any = None
+        if rec.customer >= 0:
+            customer = ref(self.customers.cid(rec.customer))
+        order: dict[str, Any] = {
             "id": self.order_id(rec.row),
-            "friendlyId": self._friendly.encode(rec.row),
             "customer": customer,
-            "salesChannel": CHANNELS[rec.channel],
-            "status": "Cancelled" if rec.cancelled else "Confirmed",
-            "firstTransactionDate": format_local(first),
-            "firstTransactionDateUtc": format_utc(first),
-            "lastTransactionDate": format_local(last),
-            "lastTransactionDateUtc": format_utc(last),
-            "lastModifiedUtc": format_utc7(rec.modified),
-            "total": live / 100,
+            "firstTransactionDate": format_local(first, self.zone),
+            "firstTransactionDateUtc": format_utc(first) + "Z",
+            "lastTransactionDate": format_local(last, self.zone),
+            "total": paid_total / 100,
+            "totalTransactionCharges": 0.0,
             "tickets": tickets,
-            "ticketSubscriptions": [],
-            "merchandise": merchandise,
-            "donations": donations,
-            "memberships": memberships,
+            "ticketSubscriptions": subscriptions,
+            "giftVouchers": vouchers,
         }
+        if v.legacy_collection_names:
+            order.update(merchandise=merchandise, donations=donations, memberships=memberships)
+        else:
+            order.update(merchandiseItems=merchandise, donations=donations,
+                         membershipSubscriptions=memberships)
+        if v.invented_fields:
+            order.update(
+                friendlyId=self._friendly.encode(rec.row),
+                salesChannel=CHANNELS[rec.channel],
+                status="Cancelled" if rec.cancelled else "Confirmed",
+                lastTransactionDateUtc=format_utc(last),
+                lastModifiedUtc=format_utc7(rec.modified),
+            )
+        if self.has_unknown_collection(rec.row):
+            order["packages"] = [{"id": catalogue_id(VOUCHER_BASE + rec.row), "name": "Pair"}]
+        return order
 
     def sync_value(self, rec: OrderRecord) -> dict[str, Any]:
-        """One ``orders/sync`` value: the docs' four id fields plus the full order."""
-        order = self.render(rec)
-        customer = order["customer"]
-        return {
-            "orderId": order["id"],
-            "orderFriendlyId": order["friendlyId"],
-            "customerId": customer["id"] if customer else None,
-            "customerFriendlyId": customer["friendlyId"] if customer else None,
-            "lastModifiedUtc": order["lastModifiedUtc"],
-            "order": order,
+        """One ``orders/sync`` value: a reference to the order (spec §14.2), or with the
+        ``sync_values_embed_order`` variation also the whole order (the first build)."""
+        customer = rec.customer
+        value: dict[str, Any] = {
+            "orderId": self.order_id(rec.row),
+            "orderFriendlyId": self._friendly.encode(rec.row),
+            "customerId": self.customers.cid(customer) if customer >= 0 else None,
+            "customerFriendlyId": (
+                self.customers.codec.friendly_id(customer) if customer >= 0 else None
+            ),
         }
+        if self.payload.sync_values_embed_order:
+            value["lastModifiedUtc"] = format_utc7(rec.modified)
+            value["order"] = self.render(rec)
+        return value

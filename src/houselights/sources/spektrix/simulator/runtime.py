@@ -151,6 +151,17 @@ class SpektrixSimulator:
 
         self._call(change)
 
+    def hits(self, client: str | None = None) -> dict[str, int]:
+        """Answered API requests of a client per route template (``orders/{id}``: 812…)
+        since the start or the last :meth:`reset_hits`."""
+        name = self._dataset(client).name
+        counts = self._call(lambda: dict(self._state.hits))
+        return {route: n for (c, route), n in counts.items() if c == name}
+
+    def reset_hits(self) -> None:
+        """Forget the request counts (e.g. between two syncs of a test)."""
+        self._call(self._state.hits.clear)
+
     def truth(self, client: str | None = None) -> SpektrixTruth:
         """The full dataset of a client at its simulated now, as plain data."""
         ds = self._dataset(client)

@@ -109,9 +109,12 @@ def _csr(order_of_line: I64, n_orders: int) -> tuple[I64, I64]:
 
 
 def generate_sales(
-    cat: Catalogue, tickets: int, now: int, seed: int, history_days: int
+    cat: Catalogue, tickets: int, now: int, seed: int, history_days: int, *, day_offset: int = 0
 ) -> SalesBase:
-    """Generate exactly ``tickets`` ticket lines and the orders around them."""
+    """Generate exactly ``tickets`` ticket lines and the orders around them.
+
+    ``day_offset`` is the client's UTC offset (µs), so bookings fall in its daytime.
+    """
     rng = np.random.default_rng(seed)
     main_inst = ~cat.inst_supplementary
     has_supp = np.zeros(len(cat.inst_start), np.bool_)
@@ -145,7 +148,7 @@ def generate_sales(
     tod = (rng.choice(24, size=n_ticket_orders, p=hour_p / hour_p.sum()) * 3600
            + rng.integers(0, 3600, n_ticket_orders)) * MICROS + rng.integers(0, MICROS,
                                                                               n_ticket_orders)
-    o_tx1 = np.clip(o_tx1 // DAY * DAY + tod, onsale, np.maximum(end, onsale))
+    o_tx1 = np.clip(o_tx1 // DAY * DAY + tod - day_offset, onsale, np.maximum(end, onsale))
 
     # --- standalone donation / membership orders --------------------------------------
     n_donation_only = max(1, n_ticket_orders // 50)

@@ -12,6 +12,11 @@ URL space (``{client}`` is a configured client name):
 Order of checks for an API request, chosen to mirror the real stack: the CDN in front
 (HTML 403 fault), then signature, rate limit, partner toggle, permissions, then faults
 inside the application (5xx, slow, hang, truncated body), then the answer.
+
+Signatures are checked by :mod:`.verifier`, written from the spec independently of the
+client's signer. Answered API requests are counted per client and route template
+(:attr:`ServerState.hits`) so tests can see, for instance, that each order was fetched
+exactly once.
 """
 
 from __future__ import annotations
@@ -23,18 +28,19 @@ import contextlib
 import hashlib
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
 
-from ..auth import AuthFailure, SignatureVerifier
 from .clock import MICROS, format_local, local_day_start, parse_query_datetime
 from .config import SimulatorConfig
 from .data import ClientDataset
 from .endpoints import OWNER_ONLY, ApiError, dispatch, resolve
 from .faults import FaultController, FaultKind, fault_kind
+from .verifier import Refusal, Verifier
 
 __all__ = ["ServerState", "build_app", "credentials_for"]
 
@@ -59,14 +65,16 @@ class ServerState:
     config: SimulatorConfig
     datasets: dict[str, ClientDataset]
     faults: FaultController
-    verifiers: dict[str, SignatureVerifier] = field(default_factory=dict)
+    verifiers: dict[str, Verifier] = field(default_factory=dict)
     stopping: asyncio.Event | None = None
     base_host: str = "127.0.0.1"
     port: int = 0
+    hits: Counter[tuple[str, str]] = field(default_factory=Counter)
+    """Answered API requests per (client, route template)."""
 
     def __post_init__(self) -> None:
         for name, ds in self.datasets.items():
-            self.verifiers[name] = SignatureVerifier(
+            self.verifiers[name] = Verifier(
                 {ds.config.api_login: ds.api_key},
                 max_skew_seconds=self.config.max_clock_skew_seconds,
             )
@@ -114,11 +122,11 @@ def _cloudflare(number: int) -> web.Response:
 
 
 _AUTH_MESSAGES = {
-    AuthFailure.MALFORMED_HEADER: "Authorization has been denied for this request.",
-    AuthFailure.UNKNOWN_LOGIN: "Authorization has been denied for this request.",
-    AuthFailure.MISSING_DATE: "Authorization has been denied for this request: invalid Date.",
-    AuthFailure.CLOCK_SKEW: "Authorization has been denied for this request: request expired.",
-    AuthFailure.BAD_SIGNATURE: "Authorization has been denied for this request.",
+    Refusal.MALFORMED_HEADER: "Authorization has been denied for this request.",
+    Refusal.UNKNOWN_LOGIN: "Authorization has been denied for this request.",
+    Refusal.MISSING_DATE: "Authorization has been denied for this request: invalid Date.",
+    Refusal.CLOCK_SKEW: "Authorization has been denied for this request: request expired.",
+    Refusal.BAD_SIGNATURE: "Authorization has been denied for this request.",
 }
 
 
@@ -155,18 +163,18 @@ class _Handlers:
             body = await request.read() if request.method != "GET" else None
             url = f"{request.scheme}://{request.host}{request.raw_path}"
             now = datetime.now(UTC) + timedelta(seconds=state.faults.clock_offset_seconds)
-            result = state.verifiers[client].verify(
+            verdict = state.verifiers[client].check(
                 request.method, url, request.headers.get("Date"), authorization, body, now=now,
             )
-            failure = result.failure
-            if failure is None and fault and fault.kind is FaultKind.CLOCK_SKEW:
-                failure = AuthFailure.CLOCK_SKEW
-            if failure is not None:
-                return _message(401, _AUTH_MESSAGES[failure],
+            refusal = verdict.refusal
+            if refusal is None and fault and fault.kind is FaultKind.CLOCK_SKEW:
+                refusal = Refusal.CLOCK_SKEW
+            if refusal is not None:
+                return _message(401, _AUTH_MESSAGES[refusal],
                                 {"WWW-Authenticate": "SpektrixAPI3"})
-            login = result.login
+            login = verdict.login
         elif fault and fault.kind is FaultKind.CLOCK_SKEW:
-            return _message(401, _AUTH_MESSAGES[AuthFailure.CLOCK_SKEW])
+            return _message(401, _AUTH_MESSAGES[Refusal.CLOCK_SKEW])
 
         limiter = state.faults.limiter
         wait = limiter.acquire(login or f"web:{request.remote}") if limiter else 0.0
@@ -201,9 +209,11 @@ class _Handlers:
             status, payload = dispatch(
                 ds, route, request.query, owner=owner,
                 repeat_pages_over_days=state.config.repeat_pages_over_days,
+                root=f"{request.scheme}://{request.host}",
             )
         except ApiError as error:
             return _message(error.status, error.message)
+        state.hits[(client, route.template)] += 1
         response = _json(status, payload)
         if fault and fault.kind is FaultKind.TRUNCATED:
             full = response.body
@@ -249,15 +259,18 @@ class _Handlers:
         if refusal is not None:
             return refusal
         now = ds.clock.now_micros
-        today = format_local(now)
+        zone = ds.zone
+        today = format_local(now, zone)
         # "Date is relative date range between 3 days ago and today" (integration guide).
-        default_start = local_day_start(int(today[:4]), int(today[5:7]), int(today[8:10]))
+        default_start = local_day_start(
+            int(today[:4]), int(today[5:7]), int(today[8:10]), zone
+        )
         start, end = default_start - 3 * 86_400 * MICROS, now
         for name in ("from", "to"):
             raw = request.query.get(name)
             if raw is None:
                 continue
-            parsed = parse_query_datetime(raw, local=True)
+            parsed = parse_query_datetime(raw, local=True, zone=zone)
             if parsed is None:
                 return web.Response(status=400, text=f"'{name}' is not a valid date.")
             us, date_only = parsed
@@ -267,7 +280,7 @@ class _Handlers:
                 end = min(now, us + 86_400 * MICROS - 1 if date_only else us)
         rows = ds.audit_rows(start, end)
         body = ds.audit.to_xml(rows, "Activity Stream - customer audit report",
-                               format_local(start), format_local(end))
+                               format_local(start, zone), format_local(end, zone))
         return web.Response(
             body=body, content_type="application/xml", charset="utf-8",
             headers={"Content-Disposition":
@@ -284,9 +297,9 @@ class _Handlers:
         lines = ["Order ID,Order Date"]
         store = ds.orders
         for row in range(store.n_total):
-            lines.append(f"{store.order_id(row)},{format_local(store.get(row).transactions[0])}"
-                         if row in store.overlay else
-                         f"{store.order_id(row)},{format_local(int(store.base.tx1[row]))}")
+            first = (store.get(row).transactions[0] if row in store.overlay
+                     else int(store.base.tx1[row]))
+            lines.append(f"{store.order_id(row)},{format_local(first, ds.zone)}")
         return web.Response(
             text="\r\n".join(lines) + "\r\n", content_type="text/csv", charset="utf-8",
             headers={"Content-Disposition": 'attachment; filename="historical-order-ids.csv"'},
@@ -315,7 +328,8 @@ class _Handlers:
         if seconds <= 0:
             return _message(400, "advance by a positive number of days or hours")
         counts = ds.advance(seconds)
-        return _json(200, {"client": ds.name, "now": format_local(ds.clock.now_micros), **counts})
+        return _json(200, {"client": ds.name, "now": format_local(ds.clock.now_micros, ds.zone),
+                           **counts})
 
     async def admin_partner_access(self, request: web.Request) -> web.StreamResponse:
         ds = self._dataset(request)
@@ -328,7 +342,7 @@ class _Handlers:
 
     async def admin_clock(self, request: web.Request) -> web.StreamResponse:
         ds = self._dataset(request)
-        return _json(200, {"client": ds.name, "now": format_local(ds.clock.now_micros),
+        return _json(200, {"client": ds.name, "now": format_local(ds.clock.now_micros, ds.zone),
                            "orders": ds.orders.n_total, "customers": len(ds.customers)})
 
     async def admin_faults(self, request: web.Request) -> web.StreamResponse:
