@@ -2,16 +2,21 @@
 
 Each canonical table ``T`` gets ``stage_T`` with T's payload columns plus ``_row_id`` (a
 stable row number used by checks and quarantine) and ``row_hash``. Rows arrive in parts
-(a large upload streams) and are hashed once at the end in SQL, so the cost stays in the
-database engine rather than in Python.
+(a large upload streams); each part is hashed as it arrives, by an in-process DuckDB over
+the part's Arrow columns, so the staged rows are written once and never updated (an
+``UPDATE … SET row_hash`` rewrote every staged row: on PostgreSQL it doubled the staging
+tables with dead rows that every check then scanned — docs/design-notes.md). An order's
+hash covers its line set, so orders are hashed in SQL once every part has arrived.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import duckdb
 import pyarrow as pa
 
 from houselights.errors import ExchangeError
@@ -98,6 +103,10 @@ class Stager:
 
     def create(self) -> None:
         """(Re)create empty staging tables for every canonical table."""
+        if self.session.dialect == "postgres":
+            # The load's sorts and hash joins (checks, hashing, publish) run over the whole
+            # batch: in memory for this transaction only (4MB default spills to disk).
+            self.session.execute("SET LOCAL work_mem = '256MB'")
         for table in CANONICAL_TABLES:
             cols = [f"{c.name} {c.sql_type(self.session.dialect)}" for c in staged_columns(table)]
             cols += ["_row_id BIGINT NOT NULL", "row_hash VARCHAR"]
@@ -127,6 +136,8 @@ class Stager:
             return 0
         start = self.counts[table_name]
         data = data.append_column("_row_id", pa.array(range(start + 1, start + n + 1), pa.int64()))
+        if table_name != "orders":  # an order's hash needs its whole line set: finalise()
+            data = data.append_column("row_hash", _row_hashes(data, _hashed_columns(table)))
         self.session.load_arrow(stage_name(table_name), data)
         self.counts[table_name] = start + n
         return n
@@ -146,12 +157,9 @@ class Stager:
                 self.session.execute(f"ANALYZE {stage_name(table.name)}")
 
     def finalise(self) -> None:
-        """Compute each order's ``lines_hash`` and every staged row's ``row_hash``."""
+        """Compute each order's ``lines_hash`` and ``row_hash`` (every other staged row was
+        hashed as it was loaded)."""
         s = self.session
-        line_cols = [
-            c.name for c in staged_columns(TABLES_BY_NAME["order_lines"]) if c.name != "order_id"
-        ]
-        s.execute("UPDATE stage_order_lines SET row_hash = " + _hash_expr(line_cols))
         # An order's hash covers its line set. The set hash is an order-independent sum
         # of the lines' md5 numbers (each line's hash includes its line_no), which avoids
         # sorting every line; orders are rebuilt with one CREATE TABLE AS rather than an
@@ -173,11 +181,6 @@ class Stager:
         )
         s.execute("DROP TABLE stage_orders")
         s.execute("ALTER TABLE stage_orders_hashed RENAME TO stage_orders")
-        for table in CANONICAL_TABLES:
-            if table.name in ("order_lines", "orders"):
-                continue
-            cols = [c.name for c in staged_columns(table)]
-            s.execute(f"UPDATE {stage_name(table.name)} SET row_hash = {_hash_expr(cols)}")
         self.analyze()
 
 
@@ -186,12 +189,36 @@ def _set_hash_expr(dialect: str) -> str:
     if dialect == "duckdb":
         number = "SUM(md5_number_lower(row_hash))"
     else:
-        number = (
-            "SUM(CAST(CAST(CAST('x' || substr(row_hash, 1, 16) AS BIT(64)) AS BIGINT) AS NUMERIC))"
-        )
+        # SUM(bigint) is already an exact NUMERIC in PostgreSQL (no per-row cast needed).
+        number = "SUM(CAST(CAST('x' || substr(row_hash, 1, 16) AS BIT(64)) AS BIGINT))"
     return f"CAST({number} AS VARCHAR) || ':' || CAST(COUNT(*) AS VARCHAR)"
 
 
 def _hash_expr(columns: list[str]) -> str:
+    """md5 of the columns' text forms, NULL marked: the same text on DuckDB and PostgreSQL
+    for every canonical type (tested), so either engine may compute it."""
     parts = ", ".join(f"COALESCE(CAST({c} AS VARCHAR), '{_NULL_MARK}')" for c in columns)
     return f"md5(concat_ws('|', {parts}))"
+
+
+def _hashed_columns(table: Table) -> list[str]:
+    """The columns ``row_hash`` covers: the staged payload (an order line's hash leaves out
+    its order id, which the order's own hash already covers)."""
+    cols = [c.name for c in staged_columns(table)]
+    return [c for c in cols if c != "order_id"] if table.name == "order_lines" else cols
+
+
+_HASHER = threading.local()
+
+
+def _row_hashes(data: pa.Table, columns: list[str]) -> pa.Array:
+    """``row_hash`` of every row of ``data``, in row order, computed by an in-process
+    DuckDB (one per thread) whatever the warehouse: vectorised, and off the warehouse."""
+    con: duckdb.DuckDBPyConnection | None = getattr(_HASHER, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        _HASHER.con = con
+    # A projection of one Arrow scan keeps the rows in order (preserve_insertion_order).
+    relation = con.from_arrow(data.select(columns)).project(f"{_hash_expr(columns)} AS h")
+    hashes: pa.Table = relation.to_arrow_table()
+    return hashes.column("h").combine_chunks().cast(pa.string())

@@ -115,6 +115,16 @@ class PostgresSession(Session):
         self._conn.close()
 
 
+# Settings every houselights connection runs with (per session; the server's own
+# configuration is left alone). Profiled in docs/design-notes.md:
+# * jit off — compiling a plan costs 50–400 ms, more than the dashboard queries it speeds up;
+# * work_mem 64MB — a dashboard's hash aggregate over one organisation's bookers fits in
+#   memory instead of spilling (the exchange raises it for its own transaction);
+# * temp_buffers 256MB — the exchange's staging (temp) tables stay in memory; only
+#   allocated by sessions that use temp tables.
+SESSION_SETTINGS: dict[str, str] = {"jit": "off", "work_mem": "64MB", "temp_buffers": "256MB"}
+
+
 class PostgresWarehouse(Warehouse):
     """Server mode: a PostgreSQL database shared by many processes and machines."""
 
@@ -135,4 +145,6 @@ class PostgresWarehouse(Warehouse):
                 hint="Check that the server is running and the --db / HOUSELIGHTS_DATABASE_URL "
                 "setting is right.",
             ) from exc
+        calls = ", ".join("set_config(%s, %s, false)" for _ in SESSION_SETTINGS)
+        conn.execute(f"SELECT {calls}", [v for pair in SESSION_SETTINGS.items() for v in pair])
         return PostgresSession(conn)
