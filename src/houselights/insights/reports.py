@@ -144,15 +144,10 @@ def _per_instance(filters: Filters) -> _sql.Sql:
     text = f"""
         WITH perf AS ({perf.text}),
         t AS (
-            SELECT l.instance_id,
-                   COUNT(*) FILTER (WHERE l.status = 'issued') AS tickets,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.paid("l")}) AS paid,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.comp("l")}) AS comps,
-                   COUNT(*) FILTER (WHERE l.status = 'returned') AS returned,
-                   SUM(l.price_paid) FILTER (WHERE l.status = 'issued') AS income
-            FROM {_sql.LINE_FACTS} l JOIN perf p ON p.instance_id = l.instance_id
-            WHERE l.org_id = ? AND l.kind = 'ticket' AND l.starts_at >= ? AND l.starts_at < ?
-            GROUP BY l.instance_id
+            -- ticket lines per performance, kept by the facts build
+            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.returned, l.income
+            FROM {_sql.INSTANCE_FACTS} l
+            WHERE l.org_id = ? AND l.starts_at >= ? AND l.starts_at < ?
         ),
         pi AS (
             -- a cancelled performance has no valid tickets (valid_ticket, metrics.md §1.1)

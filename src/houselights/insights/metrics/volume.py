@@ -68,15 +68,10 @@ def volume_and_capacity(session: Session, filters: Filters) -> VolumeCapacity:
     sql = f"""
         WITH perf AS ({perf.text}),
         t AS (
-            SELECT l.instance_id,
-                   COUNT(*) FILTER (WHERE l.status = 'issued') AS tickets,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.paid("l")}) AS paid,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.comp("l")}) AS comps,
-                   SUM(l.price_paid) FILTER (WHERE l.status = 'issued') AS income,
-                   MAX(l.face_value) AS full_price
-            FROM {_sql.LINE_FACTS} l JOIN perf p ON p.instance_id = l.instance_id
-            WHERE l.org_id = ? AND l.kind = 'ticket' AND l.starts_at >= ? AND l.starts_at < ?
-            GROUP BY l.instance_id
+            -- ticket lines per performance, kept by the facts build
+            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.income, l.full_price
+            FROM {_sql.INSTANCE_FACTS} l
+            WHERE l.org_id = ? AND l.starts_at >= ? AND l.starts_at < ?
         )
         SELECT COUNT(*),
                COALESCE(SUM(t.tickets), 0),
