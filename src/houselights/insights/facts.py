@@ -264,6 +264,9 @@ _COMP = "(f.is_comp OR f.price_paid = 0)"
 def _build_rollups(session: Session, org_id: str) -> None:
     """(Re)build the organisation's booker facts and rollups from its line facts."""
     pg = session.dialect == "postgres"
+    # Keys number ids in byte order: PostgreSQL's locale collation (strcoll per
+    # comparison) made numbering 1.5M order ids several times slower; DuckDB is binary.
+    binary = ' COLLATE "C"' if pg else ""
     for table in (BOOKER_FACTS, OCCASION_FACTS, INSTANCE_FACTS, DAY_FACTS):
         session.execute(f"DELETE FROM {table} WHERE org_id = ?", [org_id])
     # Bookers: first and next occasion by both dates, and a dense integer key.
@@ -280,7 +283,7 @@ def _build_rollups(session: Session, org_id: str) -> None:
         SELECT ?, occ.customer_id, firsts.fp,
                MIN(occ.starts_at) FILTER (WHERE occ.starts_at > firsts.fp), firsts.fo,
                MIN(occ.created_at) FILTER (WHERE occ.created_at > firsts.fo),
-               CAST(ROW_NUMBER() OVER (ORDER BY occ.customer_id) AS INTEGER)
+               CAST(ROW_NUMBER() OVER (ORDER BY occ.customer_id{binary}) AS INTEGER)
         FROM occ JOIN firsts ON firsts.customer_id = occ.customer_id
         GROUP BY occ.customer_id, firsts.fp, firsts.fo
         """,
@@ -311,8 +314,8 @@ def _build_rollups(session: Session, org_id: str) -> None:
             FROM {LINE_FACTS} f WHERE f.org_id = ? AND {_VALID}
             GROUP BY f.order_id, f.instance_id)
         SELECT ?, b.customer_key,
-               CAST(DENSE_RANK() OVER (ORDER BY occ.order_id) AS INTEGER),
-               CAST(DENSE_RANK() OVER (ORDER BY occ.instance_id) AS INTEGER),
+               CAST(DENSE_RANK() OVER (ORDER BY occ.order_id{binary}) AS INTEGER),
+               CAST(DENSE_RANK() OVER (ORDER BY occ.instance_id{binary}) AS INTEGER),
                occ.starts_at, occ.created_at,
                CAST(CAST(occ.starts_at AS DATE) - CAST(occ.created_at AS DATE) AS INTEGER),
                occ.channel, occ.tickets, occ.paid, occ.comps, occ.concessions, occ.income,

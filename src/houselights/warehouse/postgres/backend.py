@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -33,6 +34,22 @@ def _wrap(exc: Exception, sql: str) -> WarehouseError:
         "output.",
         detail=first_line,
     )
+
+
+_COPY_ROWS = 100_000
+
+
+def _csv(batch: pa.RecordBatch | None) -> bytes | None:
+    """A batch as PostgreSQL CSV, or None at the end.
+
+    pyarrow's C++ CSV writer quotes every string and leaves NULL unquoted, which is
+    exactly PostgreSQL's CSV convention (empty unquoted = NULL, "" = empty string).
+    """
+    if batch is None:
+        return None
+    buffer = io.BytesIO()
+    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
+    return buffer.getvalue()
 
 
 class PostgresSession(Session):
@@ -72,20 +89,20 @@ class PostgresSession(Session):
     def load_arrow(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        # pyarrow's C++ CSV writer quotes every string and leaves NULL unquoted, which is
-        # exactly PostgreSQL's CSV convention (empty unquoted = NULL, "" = empty string).
-        buffer = io.BytesIO()
-        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
         cols = ", ".join(data.column_names)
         try:
             with (
                 self._conn.cursor() as cur,
                 cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy,
+                ThreadPoolExecutor(max_workers=1) as encoder,
             ):
-                view = buffer.getbuffer()
-                step = 1 << 20
-                for start in range(0, len(view), step):
-                    copy.write(view[start : start + step])
+                # Encode the next slice while the server parses this one: pyarrow's CSV
+                # writer runs without the GIL, so the two overlap on two cores.
+                slices = iter(data.to_batches(max_chunksize=_COPY_ROWS))
+                pending = encoder.submit(_csv, next(slices, None))
+                while (chunk := pending.result()) is not None:
+                    pending = encoder.submit(_csv, next(slices, None))
+                    copy.write(chunk)
         except psycopg.Error as exc:
             raise _wrap(exc, f"COPY {table}") from exc
 
