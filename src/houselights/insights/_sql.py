@@ -123,8 +123,9 @@ def ticket_scope(
 # The columns of an occasions scope (alias in callers: vt).
 OCCASION_COLUMNS = (
     "o.org_id, o.customer_key, o.order_key, o.instance_key, o.starts_at, o.created_at, "
-    "o.lead_days, o.channel, o.tickets, o.paid, o.comps, o.concessions, o.income, "
-    "o.face_paid, o.discount, o.has_postcode, o.region, o.postcode_area, "
+    "o.lead_days, o.channel, o.tickets, o.paid, o.comps, o.concessions, "
+    "o.income_pence, o.face_paid_pence, o.discount_pence, o.has_postcode, o.region, "
+    "o.postcode_area, "
     "o.postcode_district, o.first_performance_at, o.first_order_at"
 )
 
@@ -205,6 +206,11 @@ def plus_months(column: str, months: int) -> str:
 
 
 # Conversions to plain Python -----------------------------------------------------------
+
+
+def pounds(pence: Any) -> Decimal | None:
+    """A sum of whole pence from the rollups as exact pounds (NULL → None)."""
+    return None if pence is None else Decimal(int(pence)) / 100
 
 
 def money(value: Any) -> float:

@@ -191,14 +191,16 @@ def _compute_org_values(
                      COUNT(*) FILTER (WHERE per.first_at >= ?) AS new
               FROM per GROUP BY per.org_id),
         t AS (SELECT vt.org_id, SUM(vt.tickets) AS tickets, SUM(vt.paid) AS paid,
-                     SUM(vt.income) AS income, SUM(vt.concessions) AS conc,
-                     SUM(vt.face_paid) AS face, SUM(vt.discount) AS discount,
+                     SUM(vt.income_pence) AS income, SUM(vt.concessions) AS conc,
+                     SUM(vt.face_paid_pence) AS face, SUM(vt.discount_pence) AS discount,
                      COUNT(DISTINCT vt.order_key) AS bookings
               FROM ({per_org.text}) vt GROUP BY vt.org_id)
         SELECT t.*, b.bookers, b.occasions, b.new FROM t LEFT JOIN b ON b.org_id = t.org_id
         """,
         [*per_booker.params, period.start_at, *per_org.params],
     ):
+        for money in ("income", "face", "discount"):  # pence in the rollup
+            row[money] = _sql.pounds(row[money])
         bookers = _sql.as_int(row["bookers"])
         values[row["org_id"]] = {
             "bookers": bookers,

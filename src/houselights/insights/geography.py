@@ -99,8 +99,7 @@ def onspd_loaded(session: Session) -> bool:
     """
     schema_test = "table_schema = current_schema()"
     exists = session.scalar(
-        f"SELECT COUNT(*) FROM information_schema.tables WHERE {schema_test} "
-        "AND table_name = ?",
+        f"SELECT COUNT(*) FROM information_schema.tables WHERE {schema_test} AND table_name = ?",
         [ONSPD_TABLE],
     )
     return bool(exists) and session.fetchone(f"SELECT 1 FROM {ONSPD_TABLE} LIMIT 1") is not None
@@ -156,12 +155,16 @@ def geographic_distribution(
         occ = _sql.occasions([filters.org_id], basis, period=filters.period)
         rows = session.fetchall(
             f"""
-            SELECT COALESCE(vt.{_OCCASION_LABEL[level]}, 'unknown') AS label,
-                   COUNT(DISTINCT vt.customer_key), SUM(vt.tickets), SUM(vt.income)
-            FROM ({occ.text}) vt GROUP BY 1
+            WITH per AS (SELECT vt.customer_key, MIN(vt.{_OCCASION_LABEL[level]}) AS label,
+                                SUM(vt.tickets) AS tickets, SUM(vt.income_pence) AS income
+                         FROM ({occ.text}) vt GROUP BY vt.customer_key)
+            SELECT COALESCE(per.label, 'unknown') AS label, COUNT(per.customer_key),
+                   SUM(per.tickets), SUM(per.income)
+            FROM per GROUP BY 1
             """,
             occ.params,
         )
+        rows = [(label, b, t, _sql.pounds(pence)) for label, b, t, pence in rows]
     bookers = sum(_sql.as_int(r[1]) for r in rows)
     cells = sorted(
         (

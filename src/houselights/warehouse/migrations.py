@@ -93,16 +93,16 @@ _ROLLUPS_V4 = (
         instance_key INTEGER NOT NULL, starts_at TIMESTAMP NOT NULL,
         created_at TIMESTAMP NOT NULL, lead_days INTEGER NOT NULL, channel TEXT,
         tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
-        concessions INTEGER NOT NULL, income NUMERIC(14,2), face_paid NUMERIC(14,2),
-        discount NUMERIC(14,2), has_postcode BOOLEAN, region TEXT, postcode_area TEXT,
+        concessions INTEGER NOT NULL, income_pence BIGINT, face_paid_pence BIGINT,
+        discount_pence BIGINT, has_postcode BOOLEAN, region TEXT, postcode_area TEXT,
         postcode_district TEXT, first_performance_at TIMESTAMP, first_order_at TIMESTAMP)""",
     """CREATE TABLE IF NOT EXISTS insight_instance_facts (
         org_id TEXT NOT NULL, instance_id TEXT NOT NULL, starts_at TIMESTAMP,
         tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
-        returned INTEGER NOT NULL, income NUMERIC(14,2), full_price NUMERIC(14,2))""",
+        returned INTEGER NOT NULL, income_pence BIGINT, full_price_pence BIGINT)""",
     """CREATE TABLE IF NOT EXISTS insight_day_facts (
         org_id TEXT NOT NULL, basis TEXT NOT NULL, day DATE NOT NULL, kind TEXT NOT NULL,
-        lines INTEGER NOT NULL, income NUMERIC(14,2))""",
+        lines INTEGER NOT NULL, income_pence BIGINT)""",
     # Facts built before the rollups existed are rebuilt, with them, on next use.
     "DELETE FROM insight_facts_state",
 )

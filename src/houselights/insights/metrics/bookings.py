@@ -80,18 +80,28 @@ def bookings_and_channels(session: Session, filters: Filters) -> BookingsChannel
     facts.ensure_fresh(session, [filters.org_id])
     if filters.has_slice:
         vt = _sql.valid_tickets(filters, basis)
-        counted = "COUNT(*), COUNT(DISTINCT vt.order_id)"
+        rows = session.fetchall(
+            f"""
+            WITH vt AS ({vt.text})
+            SELECT {_channel_label()} AS channel, COUNT(*), COUNT(DISTINCT vt.order_id)
+            FROM vt GROUP BY 1
+            """,
+            vt.params,
+        )
     else:
-        vt = _sql.occasions([filters.org_id], basis, period=filters.period)
-        counted = "SUM(vt.tickets), COUNT(DISTINCT vt.order_key)"
-    rows = session.fetchall(
-        f"""
-        WITH vt AS ({vt.text})
-        SELECT {_channel_label()} AS channel, {counted}
-        FROM vt GROUP BY 1
-        """,
-        vt.params,
-    )
+        # Orders first, then channels: two hash aggregates instead of a distinct sort.
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
+        rows = session.fetchall(
+            f"""
+            WITH per AS (SELECT vt.order_key, MIN(vt.channel) AS channel,
+                                SUM(vt.tickets) AS tickets
+                         FROM ({occ.text}) vt GROUP BY vt.order_key)
+            SELECT {_channel_label().replace("vt.", "per.")} AS channel, SUM(per.tickets),
+                   COUNT(*)
+            FROM per GROUP BY 1
+            """,
+            occ.params,
+        )
     found = {str(c): (_sql.as_int(t), _sql.as_int(b)) for c, t, b in rows}
     tickets = sum(t for t, _ in found.values())
     # An order has one channel, so distinct orders add up across channels.

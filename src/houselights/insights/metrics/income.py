@@ -85,13 +85,15 @@ def ticket_sales(session: Session, filters: Filters) -> TicketSales:
         occ = _sql.occasions([filters.org_id], basis, period=filters.period)
         row = session.fetchone(
             f"""
-            SELECT SUM(vt.tickets), SUM(vt.paid), SUM(vt.comps), SUM(vt.income),
-                   SUM(vt.face_paid), SUM(vt.discount), SUM(vt.concessions),
+            SELECT SUM(vt.tickets), SUM(vt.paid), SUM(vt.comps), SUM(vt.income_pence),
+                   SUM(vt.face_paid_pence), SUM(vt.discount_pence), SUM(vt.concessions),
                    COUNT(DISTINCT vt.customer_key)
             FROM ({occ.text}) vt
             """,
             occ.params,
         )
+        if row is not None:
+            row = (*row[:3], *(_sql.pounds(v) for v in row[3:6]), *row[6:])
     assert row is not None
     tickets, paid, comps, income, face, discount, concessions, bookers = row
     tickets, paid, bookers = _sql.as_int(tickets), _sql.as_int(paid), _sql.as_int(bookers)
@@ -181,12 +183,13 @@ def income_by_kind(session: Session, filters: Filters) -> IncomeByKind:
         # Issued lines per kind and day are kept per basis: a period is whole days.
         rows = session.fetchall(
             f"""
-            SELECT d.kind, SUM(d.lines), SUM(d.income) FROM {_sql.DAY_FACTS} d
+            SELECT d.kind, SUM(d.lines), SUM(d.income_pence) FROM {_sql.DAY_FACTS} d
             WHERE d.org_id = ? AND d.basis = ? AND d.day >= ? AND d.day < ?
             GROUP BY d.kind
             """,
             [filters.org_id, basis, filters.period.start, filters.period.end],
         )
+        rows = [(kind, n, _sql.pounds(pence)) for kind, n, pence in rows]
     found = {str(kind): (_sql.as_int(n), income or 0) for kind, n, income in rows}
     total = sum((v[1] for v in found.values()), start=0)
     order = [*LINE_KINDS, *sorted(k for k in found if k not in LINE_KINDS)]

@@ -128,17 +128,22 @@ def loyalty(session: Session, filters: Filters) -> Loyalty:
         first_at = first.replace("b.", "vt.")
         rows = session.fetchall(
             f"""
-            WITH occ AS (
-                SELECT vt.customer_key AS customer_id, COUNT(DISTINCT vt.instance_key) AS f,
-                       SUM(vt.tickets) AS tickets, SUM(vt.income) AS income,
-                       MIN({first_at}) AS first_at
-                FROM ({occ.text}) vt GROUP BY vt.customer_key)
+            WITH pairs AS (
+                SELECT vt.customer_key, vt.instance_key, SUM(vt.tickets) AS tickets,
+                       SUM(vt.income_pence) AS income, MIN({first_at}) AS first_at
+                FROM ({occ.text}) vt GROUP BY vt.customer_key, vt.instance_key),
+            occ AS (
+                SELECT pairs.customer_key AS customer_id, COUNT(*) AS f,
+                       SUM(pairs.tickets) AS tickets, SUM(pairs.income) AS income,
+                       MIN(pairs.first_at) AS first_at
+                FROM pairs GROUP BY pairs.customer_key)
             SELECT {BAND_SQL} AS band, COUNT(occ.customer_id), SUM(occ.f), SUM(occ.tickets),
                    SUM(occ.income), COUNT(occ.customer_id) FILTER (WHERE occ.first_at >= ?)
             FROM occ GROUP BY 1
             """,
             [*occ.params, filters.period.start_at],
         )
+        rows = [(*r[:4], _sql.pounds(r[4]), *r[5:]) for r in rows]  # pence in the rollup
     by_band: dict[str, tuple[int, int, int, Any, int]] = {
         str(r[0]): (
             _sql.as_int(r[1]),
@@ -204,22 +209,37 @@ def retention(session: Session, filters: Filters) -> Retention:
     if filters.has_slice:
         cur = _sql.valid_tickets(filters, basis)
         prev = _sql.valid_tickets(filters, basis, period=previous)
-        who = "customer_id"
+        row = session.fetchone(
+            f"""
+            WITH cur AS (SELECT DISTINCT c.customer_id AS who FROM ({cur.text}) c
+                         WHERE c.customer_id IS NOT NULL),
+            prev AS (SELECT DISTINCT p.customer_id AS who FROM ({prev.text}) p
+                     WHERE p.customer_id IS NOT NULL)
+            SELECT (SELECT COUNT(*) FROM prev), (SELECT COUNT(*) FROM cur),
+                   (SELECT COUNT(*) FROM prev JOIN cur ON cur.who = prev.who)
+            """,
+            [*cur.params, *prev.params],
+        )
     else:
-        cur = _sql.occasions([filters.org_id], basis, period=filters.period)
-        prev = _sql.occasions([filters.org_id], basis, period=previous)
-        who = "customer_key"
-    row = session.fetchone(
-        f"""
-        WITH cur AS (SELECT DISTINCT c.{who} AS who FROM ({cur.text}) c
-                     WHERE c.{who} IS NOT NULL),
-        prev AS (SELECT DISTINCT p.{who} AS who FROM ({prev.text}) p
-                 WHERE p.{who} IS NOT NULL)
-        SELECT (SELECT COUNT(*) FROM prev), (SELECT COUNT(*) FROM cur),
-               (SELECT COUNT(*) FROM prev JOIN cur ON cur.who = prev.who)
-        """,
-        [*cur.params, *prev.params],
-    )
+        # The previous period ends where this one starts: one scan of both, one hash
+        # aggregate per booker saying in which of the two they booked.
+        both = _sql.occasions(
+            [filters.org_id], basis, period=Period(previous.start, filters.period.end)
+        )
+        row = session.fetchone(
+            f"""
+            WITH per AS (
+                SELECT vt.customer_key,
+                       MAX(CASE WHEN vt.at < ? THEN 1 ELSE 0 END) AS before,
+                       MAX(CASE WHEN vt.at >= ? THEN 1 ELSE 0 END) AS now
+                FROM ({both.text}) vt WHERE vt.customer_key IS NOT NULL
+                GROUP BY vt.customer_key)
+            SELECT COUNT(*) FILTER (WHERE per.before = 1), COUNT(*) FILTER (WHERE per.now = 1),
+                   COUNT(*) FILTER (WHERE per.before = 1 AND per.now = 1)
+            FROM per
+            """,
+            [filters.period.start_at, filters.period.start_at, *both.params],
+        )
     assert row is not None
     previous_bookers, bookers, retained = (_sql.as_int(v) for v in row)
     return Retention(
@@ -385,9 +405,7 @@ def lapsed(
         # Without a slice: bookers with history come from the booker facts, and only the
         # last max(L) months need scanning (lapsed = with history − active since cutoff).
         first, _ = _first_column(basis)
-        recent = _sql.occasions(
-            [filters.org_id], basis, period=Period(min(cutoffs).date(), as_of)
-        )
+        recent = _sql.occasions([filters.org_id], basis, period=Period(min(cutoffs).date(), as_of))
         counts = ", ".join("COUNT(*) FILTER (WHERE r.last_at >= ?)" for _ in cutoffs)
         row = session.fetchone(
             f"""

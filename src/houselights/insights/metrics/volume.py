@@ -69,7 +69,8 @@ def volume_and_capacity(session: Session, filters: Filters) -> VolumeCapacity:
         WITH perf AS ({perf.text}),
         t AS (
             -- ticket lines per performance, kept by the facts build
-            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.income, l.full_price
+            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.income_pence AS income,
+                   l.full_price_pence AS full_price
             FROM {_sql.INSTANCE_FACTS} l
             WHERE l.org_id = ? AND l.starts_at >= ? AND l.starts_at < ?
         )
@@ -106,6 +107,8 @@ def volume_and_capacity(session: Session, filters: Filters) -> VolumeCapacity:
         income_fin,
     ) = row
     n_perf, tickets, capacity = _sql.as_int(n_perf), _sql.as_int(tickets), _sql.as_int(capacity)
+    # the instance rollup keeps money in pence
+    income, fin_cap, income_fin = (_sql.pounds(v) for v in (income, fin_cap, income_fin))
     return VolumeCapacity(
         org_id=filters.org_id,
         period=filters.period,
