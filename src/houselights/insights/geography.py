@@ -155,12 +155,9 @@ def geographic_distribution(
         occ = _sql.occasions([filters.org_id], basis, period=filters.period)
         rows = session.fetchall(
             f"""
-            WITH per AS (SELECT vt.customer_key, MIN(vt.{_OCCASION_LABEL[level]}) AS label,
-                                SUM(vt.tickets) AS tickets, SUM(vt.income_pence) AS income
-                         FROM ({occ.text}) vt GROUP BY vt.customer_key)
-            SELECT COALESCE(per.label, 'unknown') AS label, COUNT(per.customer_key),
-                   SUM(per.tickets), SUM(per.income)
-            FROM per GROUP BY 1
+            SELECT COALESCE(vt.{_OCCASION_LABEL[level]}, 'unknown') AS label,
+                   COUNT(DISTINCT vt.customer_key), SUM(vt.tickets), SUM(vt.income_pence)
+            FROM ({occ.text}) vt GROUP BY 1
             """,
             occ.params,
         )

@@ -89,16 +89,12 @@ def bookings_and_channels(session: Session, filters: Filters) -> BookingsChannel
             vt.params,
         )
     else:
-        # Orders first, then channels: two hash aggregates instead of a distinct sort.
         occ = _sql.occasions([filters.org_id], basis, period=filters.period)
         rows = session.fetchall(
             f"""
-            WITH per AS (SELECT vt.order_key, MIN(vt.channel) AS channel,
-                                SUM(vt.tickets) AS tickets
-                         FROM ({occ.text}) vt GROUP BY vt.order_key)
-            SELECT {_channel_label().replace("vt.", "per.")} AS channel, SUM(per.tickets),
-                   COUNT(*)
-            FROM per GROUP BY 1
+            SELECT {_channel_label()} AS channel, SUM(vt.tickets),
+                   COUNT(DISTINCT vt.order_key)
+            FROM ({occ.text}) vt GROUP BY 1
             """,
             occ.params,
         )

@@ -128,15 +128,11 @@ def loyalty(session: Session, filters: Filters) -> Loyalty:
         first_at = first.replace("b.", "vt.")
         rows = session.fetchall(
             f"""
-            WITH pairs AS (
-                SELECT vt.customer_key, vt.instance_key, SUM(vt.tickets) AS tickets,
-                       SUM(vt.income_pence) AS income, MIN({first_at}) AS first_at
-                FROM ({occ.text}) vt GROUP BY vt.customer_key, vt.instance_key),
-            occ AS (
-                SELECT pairs.customer_key AS customer_id, COUNT(*) AS f,
-                       SUM(pairs.tickets) AS tickets, SUM(pairs.income) AS income,
-                       MIN(pairs.first_at) AS first_at
-                FROM pairs GROUP BY pairs.customer_key)
+            WITH occ AS (
+                SELECT vt.customer_key AS customer_id, COUNT(DISTINCT vt.instance_key) AS f,
+                       SUM(vt.tickets) AS tickets, SUM(vt.income_pence) AS income,
+                       MIN({first_at}) AS first_at
+                FROM ({occ.text}) vt GROUP BY vt.customer_key)
             SELECT {BAND_SQL} AS band, COUNT(occ.customer_id), SUM(occ.f), SUM(occ.tickets),
                    SUM(occ.income), COUNT(occ.customer_id) FILTER (WHERE occ.first_at >= ?)
             FROM occ GROUP BY 1
@@ -229,16 +225,15 @@ def retention(session: Session, filters: Filters) -> Retention:
         row = session.fetchone(
             f"""
             WITH per AS (
-                SELECT vt.customer_key,
-                       MAX(CASE WHEN vt.at < ? THEN 1 ELSE 0 END) AS before,
-                       MAX(CASE WHEN vt.at >= ? THEN 1 ELSE 0 END) AS now
+                SELECT vt.customer_key, MIN(vt.at) AS first_at, MAX(vt.at) AS last_at
                 FROM ({both.text}) vt WHERE vt.customer_key IS NOT NULL
                 GROUP BY vt.customer_key)
-            SELECT COUNT(*) FILTER (WHERE per.before = 1), COUNT(*) FILTER (WHERE per.now = 1),
-                   COUNT(*) FILTER (WHERE per.before = 1 AND per.now = 1)
+            SELECT COUNT(*) FILTER (WHERE per.first_at < ?),
+                   COUNT(*) FILTER (WHERE per.last_at >= ?),
+                   COUNT(*) FILTER (WHERE per.first_at < ? AND per.last_at >= ?)
             FROM per
             """,
-            [filters.period.start_at, filters.period.start_at, *both.params],
+            [*both.params, *[filters.period.start_at] * 4],
         )
     assert row is not None
     previous_bookers, bookers, retained = (_sql.as_int(v) for v in row)

@@ -60,26 +60,19 @@ def reach(session: Session, filters: Filters) -> Reach:
         )
     else:
         # The occasions carry the booker's key and whether their record has a postcode:
-        # no probe of the customers table per booker. Per booker and per order by hash
-        # aggregates (distinct counts would sort every row).
-        per_booker = _sql.occasions([filters.org_id], basis, period=filters.period)
-        per_order = _sql.occasions([filters.org_id], basis, period=filters.period)
+        # no probe of the customers table per booker. Distinct integers are counted by
+        # sorting; PostgreSQL's hash aggregate over 200k bookers was several times slower
+        # (docs/design-notes.md).
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
         row = session.fetchone(
             f"""
-            WITH b AS (SELECT vt.customer_key, BOOL_OR(vt.has_postcode) AS has_postcode,
-                              SUM(vt.tickets) AS tickets
-                       FROM ({per_booker.text}) vt WHERE vt.customer_key IS NOT NULL
-                       GROUP BY vt.customer_key),
-            o AS (SELECT vt.order_key, MAX(vt.customer_key) AS customer_key
-                  FROM ({per_order.text}) vt GROUP BY vt.order_key),
-            bs AS (SELECT COUNT(*) AS bookers, COUNT(*) FILTER (WHERE b.has_postcode) AS pc,
-                          SUM(b.tickets) AS tickets FROM b),
-            os AS (SELECT COUNT(*) AS orders,
-                          COUNT(*) FILTER (WHERE o.customer_key IS NOT NULL) AS known
-                   FROM o)
-            SELECT bs.bookers, os.orders, os.known, bs.pc, bs.tickets FROM bs, os
+            SELECT COUNT(DISTINCT vt.customer_key), COUNT(DISTINCT vt.order_key),
+                   COUNT(DISTINCT vt.order_key) FILTER (WHERE vt.customer_key IS NOT NULL),
+                   COUNT(DISTINCT vt.customer_key) FILTER (WHERE vt.has_postcode),
+                   SUM(vt.tickets) FILTER (WHERE vt.customer_key IS NOT NULL)
+            FROM ({occ.text}) vt
             """,
-            [*per_booker.params, *per_order.params],
+            occ.params,
         )
     assert row is not None
     bookers, bookings, with_customer, with_postcode, booker_tickets = (_sql.as_int(v) for v in row)
