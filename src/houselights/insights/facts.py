@@ -218,6 +218,11 @@ def _rebuild_locked(session: Session, org_id: str, signature: str, force: bool) 
                 signed=True,
             )
             session.execute("SELECT pg_advisory_xact_lock(?)", [key])
+            # Every statement of a build joins all of one organisation's rows: hash joins.
+            # Statistics that have not seen this organisation yet (they are refreshed only
+            # when it is a large part of a table) estimate one row, and a nested loop
+            # over a seq scan per row then ran for minutes.
+            session.execute("SET LOCAL enable_nestloop = off")
         current = session.scalar(f"SELECT signature FROM {_STATE} WHERE org_id = ?", [org_id])
         if current == signature and not force:
             return
