@@ -145,6 +145,11 @@ class Stager:
         start = self.counts[table_name]
         data = data.append_column("_row_id", pa.array(range(start + 1, start + n + 1), pa.int64()))
         self.counts[table_name] = start + n
+        if self.session.dialect == "duckdb":
+            # DuckDB hashes its own staged rows faster than a round trip through Arrow
+            # (profiled: 1.3 s in process vs 0.6 s in place per million lines).
+            self.session.load_arrow(stage_name(table_name), data)
+            return n
         if table_name == "orders":
             # An order's hash covers its whole line set: staged by finalise().
             self._local.register("part", data)
@@ -182,33 +187,69 @@ class Stager:
                 self.session.execute(f"ANALYZE {stage_name(table.name)}")
 
     def finalise(self) -> None:
-        """Hash and stage the orders (every other staged row was hashed as it was loaded).
+        """Hash every staged row and stage the orders with their line-set hash.
 
         An order's ``lines_hash`` is an order-independent sum of its lines' md5 numbers
-        (each line's hash includes its line_no) and the line count, so no line is sorted;
-        the partial sums of each part are added up here, in process, and the orders are
-        written to the warehouse once, hashed (a SQL pass over the staged orders joined to
-        their lines cost 4 s of a 1M-line PostgreSQL publish).
+        (each line's hash includes its line_no) and the line count, so no line is sorted.
+        On DuckDB all of it runs in the warehouse, over the staged rows. On PostgreSQL
+        every other row was hashed in process as it arrived; here the per-part sums are
+        added up in process and the orders written once, hashed (an ``UPDATE`` of the
+        staged rows left dead versions that every check scanned, and the SQL pass over
+        the staged orders joined to their lines cost 4 s of a 1M-line load).
         """
+        if self.session.dialect == "duckdb":
+            self._finalise_in_place()
+        else:
+            self._finalise_in_process()
+        self._local.execute("DELETE FROM order_parts")
+        self._local.execute("DELETE FROM line_sums")
+        self.analyze()
+
+    def _orders_select(self, orders: str, sums: str) -> str:
+        """SELECT of hashed orders from ``orders`` (alias o) and line sums ``sums``."""
         order_cols = [c.name for c in staged_columns(TABLES_BY_NAME["orders"])]
         hashed = _hash_expr(
             ["COALESCE(a.h, '0:0')" if c == "lines_hash" else f"o.{c}" for c in order_cols]
         )
+        return (
+            f"SELECT o.order_id, o.customer_id, o.created_at, o.channel,"
+            f" COALESCE(a.h, '0:0') AS lines_hash, o._row_id, {hashed} AS row_hash"
+            f" FROM {orders} o LEFT JOIN ({sums}) a ON a.order_id = o.order_id"
+        )
+
+    def _finalise_in_place(self) -> None:
+        s = self.session
+        s.execute(
+            f"UPDATE stage_order_lines SET row_hash ="
+            f" {_hash_expr(_hashed_columns(TABLES_BY_NAME['order_lines']))}"
+        )
+        # One CREATE TABLE AS rather than an UPDATE … FROM join: the fastest form.
+        sums = (
+            f"SELECT order_id, CAST(SUM({_line_number('duckdb')}) AS VARCHAR) || ':'"
+            " || CAST(COUNT(*) AS VARCHAR) AS h FROM stage_order_lines GROUP BY order_id"
+        )
+        s.execute("DROP TABLE IF EXISTS stage_orders_hashed")
+        s.execute(
+            "CREATE TEMP TABLE stage_orders_hashed AS " + self._orders_select("stage_orders", sums)
+        )
+        s.execute("DROP TABLE stage_orders")
+        s.execute("ALTER TABLE stage_orders_hashed RENAME TO stage_orders")
+        for table in CANONICAL_TABLES:
+            if table.name not in ("order_lines", "orders"):
+                s.execute(
+                    f"UPDATE {stage_name(table.name)} SET row_hash ="
+                    f" {_hash_expr(_hashed_columns(table))}"
+                )
+
+    def _finalise_in_process(self) -> None:
+        sums = (
+            "SELECT order_id, CAST(SUM(s) AS VARCHAR) || ':' || CAST(SUM(n) AS VARCHAR) AS h"
+            " FROM line_sums GROUP BY order_id"
+        )
         orders: pa.Table = self._local.sql(
-            f"""
-            WITH a AS (SELECT order_id, CAST(SUM(s) AS VARCHAR) || ':' || CAST(SUM(n) AS VARCHAR)
-                              AS h
-                       FROM line_sums GROUP BY order_id)
-            SELECT o.order_id, o.customer_id, o.created_at, o.channel,
-                   COALESCE(a.h, '0:0') AS lines_hash, o._row_id, {hashed} AS row_hash
-            FROM order_parts o LEFT JOIN a ON a.order_id = o.order_id
-            ORDER BY o._row_id
-            """
+            self._orders_select("order_parts", sums) + " ORDER BY o._row_id"
         ).to_arrow_table()
         self.session.load_arrow(stage_name("orders"), orders)
-        self._local.execute("DELETE FROM order_parts")
-        self._local.execute("DELETE FROM line_sums")
-        self.analyze()
 
 
 def _line_number(dialect: str) -> str:
