@@ -202,15 +202,23 @@ def retention(session: Session, filters: Filters) -> Retention:
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
     previous = filters.period.previous()
-    if filters.has_slice:
-        cur = _sql.valid_tickets(filters, basis)
-        prev = _sql.valid_tickets(filters, basis, period=previous)
+    if filters.has_slice or session.dialect == "duckdb":
+        # Two sets of bookers and their intersection; DuckDB runs this form twice as fast
+        # as the distinct counts below, PostgreSQL half as fast (same run, design notes).
+        if filters.has_slice:
+            cur = _sql.valid_tickets(filters, basis)
+            prev = _sql.valid_tickets(filters, basis, period=previous)
+            who = "customer_id"
+        else:
+            cur = _sql.occasions([filters.org_id], basis, period=filters.period)
+            prev = _sql.occasions([filters.org_id], basis, period=previous)
+            who = "customer_key"
         row = session.fetchone(
             f"""
-            WITH cur AS (SELECT DISTINCT c.customer_id AS who FROM ({cur.text}) c
-                         WHERE c.customer_id IS NOT NULL),
-            prev AS (SELECT DISTINCT p.customer_id AS who FROM ({prev.text}) p
-                     WHERE p.customer_id IS NOT NULL)
+            WITH cur AS (SELECT DISTINCT c.{who} AS who FROM ({cur.text}) c
+                         WHERE c.{who} IS NOT NULL),
+            prev AS (SELECT DISTINCT p.{who} AS who FROM ({prev.text}) p
+                     WHERE p.{who} IS NOT NULL)
             SELECT (SELECT COUNT(*) FROM prev), (SELECT COUNT(*) FROM cur),
                    (SELECT COUNT(*) FROM prev JOIN cur ON cur.who = prev.who)
             """,
