@@ -2,11 +2,12 @@
 
 Each canonical table ``T`` gets ``stage_T`` with T's payload columns plus ``_row_id`` (a
 stable row number used by checks and quarantine) and ``row_hash``. Rows arrive in parts
-(a large upload streams); each part is hashed as it arrives, by an in-process DuckDB over
-the part's Arrow columns, so the staged rows are written once and never updated (an
-``UPDATE … SET row_hash`` rewrote every staged row: on PostgreSQL it doubled the staging
-tables with dead rows that every check then scanned — docs/design-notes.md). An order's
-hash covers its line set, so orders are hashed in SQL once every part has arrived.
+(a large upload streams). On PostgreSQL each part is hashed as it arrives, by an
+in-process DuckDB over the part's Arrow columns, so the staged rows are written once and
+never updated (an ``UPDATE … SET row_hash`` left dead rows that every check then scanned);
+on DuckDB the staged rows are hashed in place, which is faster there. An order's hash
+covers its whole line set, so orders are hashed once every part has arrived
+(:meth:`Stager.finalise`). Profiles: docs/design-notes.md, "Performance".
 """
 
 from __future__ import annotations
