@@ -1,22 +1,32 @@
-"""Benchmark: latency of every insight the dashboard calls, on a large synthetic warehouse.
+"""Benchmark: latency of every insight the dashboard calls, DuckDB and PostgreSQL side by side.
 
 Builds a warehouse of ``--tickets`` ticket lines (default 10,000,000) over five financial
 years for eight organisations of unequal size (the largest holds 30%), generated directly
 in DuckDB with ``range()``, then times each library function ``--repeat`` times for the
-largest organisation and prints p50 / p95 in milliseconds. PostgreSQL gets its own,
-smaller warehouse (``--pg-tickets``, default 2,000,000: loading 10M rows over COPY takes
-minutes and the figures are reported beside the DuckDB ones, not compared row for row).
+largest organisation and prints first-call, p50 and p95 milliseconds for DuckDB and for
+PostgreSQL on the same data, with the PostgreSQL / DuckDB ratio. A CPU reference and the
+load average are printed before and after: the machine is shared, so only figures of the
+same run compare.
 
-    .venv/bin/python bench/insights.py                          # DuckDB 10M + PostgreSQL 2M
+PostgreSQL's copy of the data is kept between runs (``--pg-url``, default the ``hl_bench``
+database on 127.0.0.1, one schema per data set; ``--pg-rebuild`` makes it again): loading
+10M lines takes minutes. The derived insight tables are rebuilt whenever the code that
+builds them changes (the first facts build of a run says how long that took).
+
+``--orgs200`` adds the multi-tenant case: the largest organisation's data alone, and the
+same data among 199 other organisations (the remaining 70% of ``--tickets``) in one
+database, and prints the largest organisation's p95 in both and their ratio.
+
+    .venv/bin/python bench/insights.py                          # 10M tickets, both backends
     .venv/bin/python bench/insights.py --tickets 1000000 --backends duckdb
-    .venv/bin/python bench/insights.py --pg-tickets 10000000    # the full size on PostgreSQL
-
-Later the same calls will be re-pointed at the HTTP endpoints.
+    .venv/bin/python bench/insights.py --orgs200                # … and the 200-org case
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
+import os
 import statistics
 import sys
 import tempfile
@@ -26,9 +36,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import psycopg
 import pyarrow as pa
 
-from _pg import pg_schema
 from houselights import insights as hi
 from houselights.insights import facts
 from houselights.model.postcodes import postcode_areas
@@ -40,8 +50,11 @@ DAYS = 1826  # five financial years, 2020/21 … 2024/25
 FY = hi.financial_year(2024)
 
 
-def generate(con: duckdb.DuckDBPyConnection, tickets: int) -> None:
-    """Fill the canonical tables of ``con`` (already created) with synthetic data."""
+def generate(
+    con: duckdb.DuckDBPyConnection, tickets: int, weights: tuple[float, ...] = ORG_WEIGHTS
+) -> None:
+    """Fill the canonical tables of ``con`` (already created) with synthetic data: one
+    organisation per weight (``org01`` …), holding that share of ``tickets``."""
     areas = [(a.area, a.region) for a in postcode_areas() if a.region]
     con.execute("CREATE TEMP TABLE areas (idx INTEGER, area VARCHAR, region VARCHAR)")
     con.executemany(
@@ -49,7 +62,7 @@ def generate(con: duckdb.DuckDBPyConnection, tickets: int) -> None:
     )
     n_areas = len(areas)
     sizes = []
-    for k, w in enumerate(ORG_WEIGHTS):
+    for k, w in enumerate(weights):
         t = int(tickets * w)
         sizes.append(
             (
@@ -229,11 +242,14 @@ def calls(org: str) -> list[tuple[str, Call]]:
     ]
 
 
-def time_calls(session: Session, org: str, repeat: int) -> list[tuple[str, float, float, float]]:
+Timing = tuple[str, float, float, float]  # call, first ms, p50 ms, p95 ms
+
+
+def time_calls(session: Session, org: str, repeat: int) -> list[Timing]:
     out = []
     for name, call in calls(org):
         t0 = time.perf_counter()
-        call(session)  # first call: fills the benchmark aggregate cache
+        call(session)  # first call after the facts build: nothing warmed for this call
         first = (time.perf_counter() - t0) * 1000
         samples = []
         for _ in range(repeat):
@@ -246,24 +262,26 @@ def time_calls(session: Session, org: str, repeat: int) -> list[tuple[str, float
     return out
 
 
-def build_facts(session: Session) -> str:
-    """Time the one-off build of the derived fact tables, and one freshness check."""
-    orgs = [f"org{k + 1:02d}" for k in range(len(ORG_WEIGHTS))]
+def build_facts(session: Session, orgs: list[str]) -> str:
+    """Time the build of the derived insight tables (if stale), and one freshness check."""
     t0 = time.perf_counter()
     facts.ensure_fresh(session, orgs)
     built = time.perf_counter() - t0
     t0 = time.perf_counter()
-    facts.ensure_fresh(session, ["org01"])
+    facts.ensure_fresh(session, [orgs[0]])
     check = (time.perf_counter() - t0) * 1000
-    return f"fact tables built in {built:.1f} s (all orgs); freshness check {check:.1f} ms"
+    return (
+        f"insight facts ready in {built:.1f} s ({len(orgs)} orgs); freshness check {check:.1f} ms"
+    )
 
 
-def report(title: str, rows: list[tuple[str, float, float, float]]) -> None:
-    print(f"\n{title}")
-    print(f"{'call':32} {'first ms':>9} {'p50 ms':>9} {'p95 ms':>9}")
-    for name, first, p50, p95 in rows:
-        flag = "" if p95 < 200 else "  > 200 ms"
-        print(f"{name:32} {first:9.1f} {p50:9.1f} {p95:9.1f}{flag}")
+def cpu_reference() -> str:
+    """A fixed single-core workload and the load average: how busy the machine is now."""
+    t0 = time.perf_counter()
+    data = b"x" * 4096
+    for _ in range(60_000):
+        hashlib.md5(data).digest()
+    return f"CPU reference {time.perf_counter() - t0:.2f} s, load average {os.getloadavg()[0]:.1f}"
 
 
 def counts(session: Session) -> str:
@@ -278,58 +296,179 @@ def counts(session: Session) -> str:
     return f"{tickets:,} ticket lines ({lines:,} lines); org01 FY 2024/25: {org:,} tickets"
 
 
-def run_duckdb(tickets: int, repeat: int, workdir: Path) -> None:
-    path = workdir / "bench-insights.duckdb"
+def org_ids(weights: tuple[float, ...]) -> list[str]:
+    return [f"org{k + 1:02d}" for k in range(len(weights))]
+
+
+def run_duckdb(
+    tickets: int, repeat: int, workdir: Path, weights: tuple[float, ...] = ORG_WEIGHTS
+) -> list[Timing]:
+    path = workdir / f"bench-insights-{len(weights)}.duckdb"
+    path.unlink(missing_ok=True)
     t0 = time.perf_counter()
     con = duckdb.connect(str(path))
     create_schema(con)
-    generate(con, tickets)
+    generate(con, tickets, weights)
     con.close()
     build = time.perf_counter() - t0
     wh = open_warehouse(f"duckdb://{path}")
     with wh.connect() as s:
         print(f"DuckDB: built in {build:.0f} s — {counts(s)}")
-        print(build_facts(s))
-        report(
-            f"DuckDB ({tickets:,} tickets), org01, {repeat} calls each",
-            time_calls(s, "org01", repeat),
-        )
+        print(f"DuckDB: {build_facts(s, org_ids(weights))}")
+        rows = time_calls(s, "org01", repeat)
     wh.close()
+    path.unlink(missing_ok=True)
+    return rows
 
 
-def run_postgres(tickets: int, repeat: int) -> None:
-    with pg_schema("bench_insights") as url:
-        wh = open_warehouse(url)
-        t0 = time.perf_counter()
-        src = duckdb.connect()
-        create_schema(src)
-        generate(src, tickets)
-        with wh.connect() as s:
-            copy_to_postgres(src, s)
-            src.close()
-            print(f"\nPostgreSQL: built in {time.perf_counter() - t0:.0f} s — {counts(s)}")
-            print(build_facts(s))
-            report(
-                f"PostgreSQL ({tickets:,} tickets), org01, {repeat} calls each",
-                time_calls(s, "org01", repeat),
-            )
-        wh.close()
+def _pg_database(url: str) -> None:
+    """Create the benchmark database if it does not exist yet."""
+    base, _, name = url.rpartition("/")
+    try:
+        psycopg.connect(url, connect_timeout=5).close()
+    except psycopg.OperationalError:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+
+
+def pg_warehouse(
+    url: str, tickets: int, weights: tuple[float, ...], rebuild: bool
+) -> tuple[str, str]:
+    """The URL of a kept PostgreSQL copy of the data set (made if missing), and how."""
+    _pg_database(url)
+    schema = f"bench_{tickets}_{len(weights)}orgs_{round(weights[0] * 100)}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        done = admin.execute(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s"
+            " AND table_name = 'bench_complete'",
+            [schema],
+        ).fetchone()
+        if done and not rebuild:
+            return f"{url}?options=-csearch_path%3D{schema}", f"kept schema {schema}"
+        admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        admin.execute(f"CREATE SCHEMA {schema}")
+    wh_url = f"{url}?options=-csearch_path%3D{schema}"
+    t0 = time.perf_counter()
+    wh = open_warehouse(wh_url)
+    src = duckdb.connect()
+    create_schema(src)
+    generate(src, tickets, weights)
+    with wh.connect() as s:
+        copy_to_postgres(src, s)
+        s.execute("CREATE TABLE bench_complete (built_at TIMESTAMP)")
+    src.close()
+    wh.close()
+    return wh_url, f"loaded into schema {schema} in {time.perf_counter() - t0:.0f} s"
+
+
+def run_postgres(
+    url: str,
+    tickets: int,
+    repeat: int,
+    weights: tuple[float, ...] = ORG_WEIGHTS,
+    rebuild: bool = False,
+) -> list[Timing]:
+    wh_url, how = pg_warehouse(url, tickets, weights, rebuild)
+    wh = open_warehouse(wh_url)
+    with wh.connect() as s:
+        print(f"PostgreSQL: {how} — {counts(s)}")
+        print(f"PostgreSQL: {build_facts(s, org_ids(weights))}")
+        rows = time_calls(s, "org01", repeat)
+    wh.close()
+    return rows
+
+
+def side_by_side(
+    title: str, left: tuple[str, list[Timing]], right: tuple[str, list[Timing]]
+) -> None:
+    (lname, lrows), (rname, rrows) = left, right
+    print(f"\n{title}")
+    head = f"{'call':28} " + " ".join(
+        f"{n + ' ' + k:>16}" for n in (lname, rname) for k in ("first", "p50", "p95")
+    )
+    print(head + f" {rname + '/' + lname:>14}")
+    by_name = {r[0]: r for r in rrows}
+    for name, first, p50, p95 in lrows:
+        _, rfirst, rp50, rp95 = by_name[name]
+        flag = "" if rp95 < 200 and p95 < 200 else "  > 200 ms"
+        print(
+            f"{name:28} {first:16.1f} {p50:16.1f} {p95:16.1f} {rfirst:16.1f} {rp50:16.1f}"
+            f" {rp95:16.1f} {rp95 / p95:13.2f}×{flag}"
+        )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=10_000_000)
-    parser.add_argument("--pg-tickets", type=int, default=2_000_000)
+    parser.add_argument("--pg-tickets", type=int, default=10_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--backends", default="duckdb,postgres")
+    parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/hl_bench")
+    parser.add_argument("--pg-rebuild", action="store_true", help="load PostgreSQL again")
+    parser.add_argument("--orgs200", action="store_true", help="add the 200-organisation case")
     args = parser.parse_args()
     backends = args.backends.split(",")
+    print(f"insights benchmark, {time.strftime('%Y-%m-%d %H:%M')}; {cpu_reference()}")
+    results: dict[str, list[Timing]] = {}
     with tempfile.TemporaryDirectory(prefix="hl-bench-") as tmp:
         if "duckdb" in backends:
-            run_duckdb(args.tickets, args.repeat, Path(tmp))
+            results["DuckDB"] = run_duckdb(args.tickets, args.repeat, Path(tmp))
         if "postgres" in backends:
-            run_postgres(args.pg_tickets, args.repeat)
+            results["PG"] = run_postgres(
+                args.pg_url, args.pg_tickets, args.repeat, rebuild=args.pg_rebuild
+            )
+        print(f"after the calls: {cpu_reference()}")
+        for name, rows in results.items():
+            report(f"{name}, org01, FY 2024/25, {args.repeat} calls each", rows)
+        if len(results) == 2:
+            note = "" if args.tickets == args.pg_tickets else " (NOT the same size)"
+            side_by_side(
+                f"DuckDB {args.tickets:,} vs PostgreSQL {args.pg_tickets:,} tickets{note}",
+                ("DuckDB", results["DuckDB"]),
+                ("PG", results["PG"]),
+            )
+        if args.orgs200:
+            run_orgs200(args, backends, Path(tmp))
     return 0
+
+
+def run_orgs200(args: argparse.Namespace, backends: list[str], workdir: Path) -> None:
+    """The largest organisation alone, and among 199 others, on each backend."""
+    alone = (ORG_WEIGHTS[0],)
+    crowd = (ORG_WEIGHTS[0], *([(1 - ORG_WEIGHTS[0]) / 199] * 199))
+    for backend in backends:
+        size = args.tickets if backend == "duckdb" else args.pg_tickets
+        runs = []
+        for label, weights in (("alone", alone), ("among 199", crowd)):
+            total = round(size * sum(weights))
+            print(f"\n{backend}, org01 {label}: {len(weights)} organisation(s), {total:,} tickets")
+            if backend == "duckdb":
+                rows = run_duckdb(
+                    total, args.repeat, workdir, tuple(w * size / total for w in weights)
+                )
+            else:
+                rows = run_postgres(
+                    args.pg_url,
+                    total,
+                    args.repeat,
+                    tuple(w * size / total for w in weights),
+                    args.pg_rebuild,
+                )
+            runs.append((label, rows))
+        side_by_side(
+            f"{backend}: org01 alone vs among 199 other organisations (target ratio ≤ 1.3×)",
+            runs[0],
+            runs[1],
+        )
+        print(f"after the {backend} 200-organisation case: {cpu_reference()}")
+
+
+def report(title: str, rows: list[Timing]) -> None:
+    print(f"\n{title}")
+    print(f"{'call':32} {'first ms':>9} {'p50 ms':>9} {'p95 ms':>9}")
+    for name, first, p50, p95 in rows:
+        flag = "" if p95 < 200 else "  > 200 ms"
+        print(f"{name:32} {first:9.1f} {p50:9.1f} {p95:9.1f}{flag}")
 
 
 if __name__ == "__main__":

@@ -99,9 +99,11 @@ def _publish_table(
                 f" WHERE NOT c.is_new AND {_match(key, 'c', table.name)})",
                 [org_id],
             )
-        _insert_from_stage(
-            session, table, org_id, source, load_id, f"JOIN {changed} c ON {_match(key, 'c', 's')}"
+        # Every staged row changed (a first load): no need to join the changed keys back.
+        join = (
+            "" if inserted + updated == staged else f"JOIN {changed} c ON {_match(key, 'c', 's')}"
         )
+        _insert_from_stage(session, table, org_id, source, load_id, join)
     return inserted, updated, staged - inserted - updated
 
 
@@ -109,10 +111,17 @@ def _insert_from_stage(
     session: Session, table: Table, org_id: str, source: str, load_id: str, join: str
 ) -> None:
     payload = [c.name for c in staged_columns(table)]
+    # PostgreSQL maintains a B-tree primary key on every live table: inserting in key order
+    # appends to the index instead of touching a random leaf page per row (profiled).
+    order = (
+        f" ORDER BY {', '.join('s.' + k for k in _key(table))}"
+        if session.dialect == "postgres"
+        else ""
+    )
     session.execute(
         f"INSERT INTO {table.name} (org_id, {', '.join(payload)}, source, row_hash, load_id)"
         f" SELECT ?, {', '.join('s.' + c for c in payload)}, ?, s.row_hash, ?"
-        f" FROM {stage_name(table.name)} s {join}",
+        f" FROM {stage_name(table.name)} s {join}{order}",
         [org_id, source, load_id],
     )
 
@@ -123,35 +132,31 @@ def _publish_lines(
     """Replace the line set of every order that changed (orders published just before)."""
     lines = TABLES_BY_NAME["order_lines"]
     staged = int(session.scalar("SELECT COUNT(*) FROM stage_order_lines") or 0)
-    previous = int(
-        session.scalar(
-            "SELECT COUNT(*) FROM order_lines l WHERE l.org_id = ? AND EXISTS"
-            " (SELECT 1 FROM changed_orders c WHERE NOT c.is_new AND c.order_id = l.order_id)",
+    replaced_orders = int(
+        session.scalar("SELECT COUNT(*) FROM changed_orders WHERE NOT is_new") or 0
+    )
+    previous = 0
+    if replaced_orders:
+        previous = int(
+            session.scalar(
+                "SELECT COUNT(*) FROM order_lines l WHERE l.org_id = ? AND EXISTS"
+                " (SELECT 1 FROM changed_orders c WHERE NOT c.is_new AND c.order_id = l.order_id)",
+                [org_id],
+            )
+            or 0
+        )
+        session.execute(
+            "DELETE FROM order_lines WHERE org_id = ? AND EXISTS (SELECT 1 FROM changed_orders c"
+            " WHERE NOT c.is_new AND c.order_id = order_lines.order_id)",
             [org_id],
         )
-        or 0
-    )
-    session.execute(
-        "DELETE FROM order_lines WHERE org_id = ? AND EXISTS (SELECT 1 FROM changed_orders c"
-        " WHERE NOT c.is_new AND c.order_id = order_lines.order_id)",
-        [org_id],
-    )
+    # Lines whose order is not in the batch are left alone (the order_exists check also
+    # accepts a line of a live order), so the changed orders are always joined back.
     session.execute("DROP TABLE IF EXISTS changed_order_ids")
     session.execute("CREATE TEMP TABLE changed_order_ids AS SELECT order_id FROM changed_orders")
-    written = int(
-        session.scalar(
-            "SELECT COUNT(*) FROM stage_order_lines s"
-            " JOIN changed_order_ids c ON c.order_id = s.order_id"
-        )
-        or 0
-    )
-    _insert_from_stage(
-        session,
-        lines,
-        org_id,
-        source,
-        load_id,
-        "JOIN changed_order_ids c ON c.order_id = s.order_id",
-    )
+    join = "JOIN changed_order_ids c ON c.order_id = s.order_id"
+    written = int(session.scalar(f"SELECT COUNT(*) FROM stage_order_lines s {join}") or 0)
+    if written:
+        _insert_from_stage(session, lines, org_id, source, load_id, join)
     replaced = min(previous, written)
     return written - replaced, replaced, staged - written

@@ -263,6 +263,7 @@ class ExchangeRun:
             if progress is not None:
                 progress(batch)
         rows_staged = sum(stager.counts.values())
+        stager.finalise()  # hashes and stages the orders: before anything quarantines them
         quarantined = self._store_rejected(session, load_id, rejected)
         stager.load_rejected_orders(sorted({r.order_id for r in rejected if r.order_id}))
         quarantined += quarantine_staged(
@@ -275,7 +276,6 @@ class ExchangeRun:
             check_name="readable",
             reason="Held back: another line of this order could not be read",
         )
-        stager.finalise()
         outcomes = run_checks(
             session,
             self.rules,

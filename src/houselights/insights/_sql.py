@@ -18,6 +18,9 @@ from houselights.insights.periods import Basis, Period
 
 LINE_FACTS = "insight_line_facts"
 BOOKER_FACTS = "insight_booker_facts"
+OCCASION_FACTS = "insight_occasion_facts"
+INSTANCE_FACTS = "insight_instance_facts"
+DAY_FACTS = "insight_day_facts"
 
 # valid_ticket(t) from specs/metrics.md §1.1, on the line facts (alias t). The facts store
 # a ticket for a supplementary instance as kind 'supplementary' (a product sale, never
@@ -117,6 +120,43 @@ def ticket_scope(
     return Sql(text, params)
 
 
+# The columns of an occasions scope (alias in callers: vt).
+OCCASION_COLUMNS = (
+    "o.org_id, o.customer_key, o.order_key, o.instance_key, o.starts_at, o.created_at, "
+    "o.lead_days, o.channel, o.tickets, o.paid, o.comps, o.concessions, "
+    "o.income_pence, o.face_paid_pence, o.discount_pence, o.has_postcode, o.region, "
+    "o.postcode_area, "
+    "o.postcode_district, o.first_performance_at, o.first_order_at"
+)
+
+
+def occasions(
+    org_ids: Sequence[str],
+    basis: Basis,
+    *,
+    period: Period | None,
+    before: datetime | None = None,
+) -> Sql:
+    """A SELECT of the valid tickets of ``org_ids`` rolled up per order and performance
+    (``facts.OCCASION_FACTS``, alias o), dated by ``basis`` within ``period`` and before
+    ``before``, with ``at``, the date that placed them. No slice: a venue/season/event
+    slice needs the line facts (:func:`valid_tickets`)."""
+    at = "o.starts_at" if basis == "performance" else "o.created_at"
+    one = len(org_ids) == 1
+    where = ["o.org_id = ?" if one else f"o.org_id IN ({placeholders(org_ids)})"]
+    params: list[Any] = list(org_ids)
+    if period is not None:
+        where.append(f"{at} >= ? AND {at} < ?")
+        params.extend([period.start_at, period.end_at])
+    if before is not None:
+        where.append(f"{at} < ?")
+        params.append(before)
+    text = f"SELECT {OCCASION_COLUMNS}, {at} AS at FROM {OCCASION_FACTS} o WHERE " + " AND ".join(
+        where
+    )
+    return Sql(text, params)
+
+
 def valid_tickets(
     filters: Filters,
     basis: Basis,
@@ -166,6 +206,11 @@ def plus_months(column: str, months: int) -> str:
 
 
 # Conversions to plain Python -----------------------------------------------------------
+
+
+def pounds(pence: Any) -> Decimal | None:
+    """A sum of whole pence from the rollups as exact pounds (NULL → None)."""
+    return None if pence is None else Decimal(int(pence)) / 100
 
 
 def money(value: Any) -> float:

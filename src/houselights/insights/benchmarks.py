@@ -175,40 +175,29 @@ def _per_org_values(
 def _compute_org_values(
     session: Session, orgs: list[str], period: Period, basis: Basis
 ) -> dict[str, dict[str, Any]]:
-    vt = _sql.ticket_scope(orgs, basis, period=period)
-    first = "b.first_performance_at" if basis == "performance" else "b.first_order_at"
+    first = "vt.first_performance_at" if basis == "performance" else "vt.first_order_at"
     marks = _sql.placeholders(orgs)
     values: dict[str, dict[str, Any]] = {o: {"bookers": 0} for o in orgs}
+    # One scan; bookers, occasions (distinct booker × performance, as one 64-bit number)
+    # and new bookers (first date is the booker's, the same on each of their rows) are
+    # distinct counts, which PostgreSQL sorts faster than it aggregates per booker.
+    occ = _sql.occasions(orgs, basis, period=period)
     for row in session.fetch_dicts(
         f"""
-        WITH vt AS ({vt.text}),
-        occ AS (SELECT vt.org_id, vt.customer_id, vt.instance_id FROM vt
-                WHERE vt.customer_id IS NOT NULL
-                GROUP BY vt.org_id, vt.customer_id, vt.instance_id),
-        b AS (SELECT occ.org_id, COUNT(DISTINCT occ.customer_id) AS bookers,
-                     COUNT(*) AS occasions FROM occ GROUP BY occ.org_id),
-        t AS (SELECT vt.org_id, COUNT(*) AS tickets,
-                     COUNT(*) FILTER (WHERE {_sql.paid("vt")}) AS paid,
-                     SUM(vt.price_paid) AS income,
-                     COUNT(*) FILTER (WHERE {_sql.paid("vt")} AND vt.is_concession) AS conc,
-                     SUM(vt.face_value) FILTER (WHERE {_sql.paid("vt")}
-                         AND vt.face_value IS NOT NULL) AS face,
-                     SUM(vt.face_value - vt.price_paid) FILTER (WHERE {_sql.paid("vt")}
-                         AND vt.face_value IS NOT NULL) AS discount,
-                     COUNT(DISTINCT vt.order_id) AS bookings
-              FROM vt GROUP BY vt.org_id),
-        cur AS (SELECT DISTINCT occ.org_id, occ.customer_id FROM occ),
-        prior AS (SELECT b.org_id, b.customer_id FROM {_sql.BOOKER_FACTS} b
-                  WHERE b.org_id IN ({marks}) AND {first} < ?),
-        n AS (SELECT cur.org_id, COUNT(*) FILTER (WHERE prior.customer_id IS NULL) AS new
-              FROM cur LEFT JOIN prior
-                ON prior.org_id = cur.org_id AND prior.customer_id = cur.customer_id
-              GROUP BY cur.org_id)
-        SELECT t.*, b.bookers, b.occasions, n.new FROM t
-        LEFT JOIN b ON b.org_id = t.org_id LEFT JOIN n ON n.org_id = t.org_id
+        SELECT vt.org_id, SUM(vt.tickets) AS tickets, SUM(vt.paid) AS paid,
+               SUM(vt.income_pence) AS income, SUM(vt.concessions) AS conc,
+               SUM(vt.face_paid_pence) AS face, SUM(vt.discount_pence) AS discount,
+               COUNT(DISTINCT vt.order_key) AS bookings,
+               COUNT(DISTINCT vt.customer_key) AS bookers,
+               COUNT(DISTINCT CAST(vt.customer_key AS BIGINT) * 4294967296 + vt.instance_key)
+                   AS occasions,
+               COUNT(DISTINCT vt.customer_key) FILTER (WHERE {first} >= ?) AS new
+        FROM ({occ.text}) vt GROUP BY vt.org_id
         """,
-        [*vt.params, *orgs, period.start_at],
+        [period.start_at, *occ.params],
     ):
+        for money in ("income", "face", "discount"):  # pence in the rollup
+            row[money] = _sql.pounds(row[money])
         bookers = _sql.as_int(row["bookers"])
         values[row["org_id"]] = {
             "bookers": bookers,
@@ -226,12 +215,9 @@ def _compute_org_values(
                           WHERE i.org_id IN ({marks}) AND NOT i.cancelled
                             AND NOT i.is_supplementary AND i.starts_at >= ?
                             AND i.starts_at < ?),
-            t AS (SELECT l.org_id, l.instance_id, COUNT(*) AS tickets
-                  FROM {_sql.LINE_FACTS} l
-                  JOIN perf p ON p.org_id = l.org_id AND p.instance_id = l.instance_id
-                  WHERE l.org_id IN ({marks}) AND l.kind = 'ticket' AND l.status = 'issued'
-                    AND l.starts_at >= ? AND l.starts_at < ?
-                  GROUP BY l.org_id, l.instance_id)
+            t AS (SELECT l.org_id, l.instance_id, l.tickets
+                  FROM {_sql.INSTANCE_FACTS} l
+                  WHERE l.org_id IN ({marks}) AND l.starts_at >= ? AND l.starts_at < ?)
             SELECT p.org_id, COUNT(*), SUM(p.capacity),
                    SUM(t.tickets) FILTER (WHERE p.capacity IS NOT NULL), SUM(t.tickets)
             FROM perf p LEFT JOIN t ON t.org_id = p.org_id AND t.instance_id = p.instance_id
@@ -387,7 +373,7 @@ def _label_sql(dimension: Dimension) -> str:
         return f"CASE {' '.join(parts)} END"
     # Region comes from the shipped postcode-area table; anything else is 'unknown'.
     regions = ", ".join("'" + r.replace("'", "''") + "'" for r in REGIONS)
-    return f"CASE WHEN c.region IN ({regions}) THEN c.region ELSE 'unknown' END"
+    return f"CASE WHEN vt.region IN ({regions}) THEN vt.region ELSE 'unknown' END"
 
 
 def _distribution_rows(
@@ -411,34 +397,26 @@ def _distribution_rows(
 def _compute_distribution_rows(
     session: Session, orgs: list[str], period: Period, basis: Basis, dimension: Dimension
 ) -> list[tuple[str, str, int, int]]:
-    vt = _sql.ticket_scope(orgs, basis, period=period)
+    vt = _sql.occasions(orgs, basis, period=period)
+    params = vt.params
     if dimension == "frequency_band":
         sql = f"""
-            WITH vt AS ({vt.text}),
-            f AS (SELECT vt.org_id, vt.customer_id, COUNT(DISTINCT vt.instance_id) AS f,
-                         COUNT(*) AS tickets
-                  FROM vt WHERE vt.customer_id IS NOT NULL
-                  GROUP BY vt.org_id, vt.customer_id)
+            WITH f AS (SELECT vt.org_id, vt.customer_key, COUNT(DISTINCT vt.instance_key) AS f,
+                              SUM(vt.tickets) AS tickets
+                       FROM ({vt.text}) vt WHERE vt.customer_key IS NOT NULL
+                       GROUP BY vt.org_id, vt.customer_key)
             SELECT f.org_id, CASE WHEN f.f = 1 THEN '1' WHEN f.f = 2 THEN '2'
                                   WHEN f.f <= 5 THEN '3-5' ELSE '6+' END AS label,
                    COUNT(*), SUM(f.tickets)
             FROM f GROUP BY 1, 2
         """
-        params = vt.params
     else:
-        join = where = ""
-        params = vt.params
-        if dimension == "region":
-            # A home region needs a person; channel and lead time count anonymous tickets.
-            join = (
-                "LEFT JOIN customers c ON c.org_id = vt.org_id AND c.customer_id = vt.customer_id"
-            )
-            where = "WHERE vt.customer_id IS NOT NULL"
+        # A home region needs a person; channel and lead time count anonymous tickets.
+        where = "WHERE vt.customer_key IS NOT NULL" if dimension == "region" else ""
         sql = f"""
-            WITH vt AS ({vt.text})
             SELECT vt.org_id, {_label_sql(dimension)} AS label,
-                   COUNT(DISTINCT vt.customer_id), COUNT(*)
-            FROM vt {join} {where}
+                   COUNT(DISTINCT vt.customer_key), SUM(vt.tickets)
+            FROM ({vt.text}) vt {where}
             GROUP BY 1, 2
         """
     return [

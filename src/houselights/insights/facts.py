@@ -11,7 +11,20 @@ insights keep two derived tables, rebuilt **per organisation** from the publishe
     stored with kind ``supplementary``, so ``kind = 'ticket'`` means attendance;
 ``insight_booker_facts``
     per booker, the first occasion and the next one after it, by performance date and by
-    order date (for new vs returning, first-timer return and lapsed counts).
+    order date (for new vs returning, first-timer return and lapsed counts), and a dense
+    integer ``customer_key``;
+``insight_occasion_facts``
+    the valid tickets (metrics.md §1.1) rolled up per order and performance — about half
+    as many rows as tickets, a fraction of their width, with integer keys for the booker,
+    order and performance, the booker's geography and first dates, so the person-based
+    metrics count distinct integers in one narrow scan (PostgreSQL sorted 560k text
+    customer ids under its locale collation in 1.3 s: docs/design-notes.md);
+``insight_instance_facts``
+    ticket lines per performance (issued, paid, comp, returned, income, highest face);
+``insight_day_facts``
+    issued lines per kind and day, by order date and by performance date (income by kind).
+
+Metrics without a venue/season/event slice read the rollups; a slice reads the line facts.
 
 They are refreshed lazily: before answering, :func:`ensure_fresh` compares a cheap
 signature of the organisation's published data (its ``loads``; row counts for data
@@ -33,15 +46,28 @@ from typing import Any
 from houselights.insights._sql import placeholders
 from houselights.warehouse.base import Session
 
-__all__ = ["BOOKER_FACTS", "LINE_FACTS", "cached_per_org", "ensure_fresh", "refresh_facts"]
+__all__ = [
+    "BOOKER_FACTS",
+    "DAY_FACTS",
+    "INSTANCE_FACTS",
+    "LINE_FACTS",
+    "OCCASION_FACTS",
+    "cached_per_org",
+    "ensure_fresh",
+    "refresh_facts",
+]
 
 LINE_FACTS = "insight_line_facts"
 BOOKER_FACTS = "insight_booker_facts"
+OCCASION_FACTS = "insight_occasion_facts"
+INSTANCE_FACTS = "insight_instance_facts"
+DAY_FACTS = "insight_day_facts"
 _STATE = "insight_facts_state"
 _CACHE = "insight_org_cache"
 
-# Created by migration 3 (houselights.warehouse.migrations); `_create` also makes them on
-# first use for a warehouse opened without migrating.
+# Created by migrations 3 and 5 (houselights.warehouse.migrations, which keeps its own
+# frozen copy); `_create` also makes them on first use for a warehouse opened without
+# migrating.
 _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {LINE_FACTS} (
         org_id TEXT NOT NULL, order_id TEXT NOT NULL, line_no INTEGER NOT NULL,
@@ -58,17 +84,46 @@ _DDL = (
     f"""CREATE TABLE IF NOT EXISTS {_CACHE} (
         org_id TEXT NOT NULL, signature TEXT NOT NULL, cache_key TEXT NOT NULL,
         payload TEXT NOT NULL)""",
+    *(
+        f"ALTER TABLE {BOOKER_FACTS} ADD COLUMN IF NOT EXISTS customer_key INTEGER",
+        f"""CREATE TABLE IF NOT EXISTS {OCCASION_FACTS} (
+        org_id TEXT NOT NULL, customer_key INTEGER, order_key INTEGER NOT NULL,
+        instance_key INTEGER NOT NULL, starts_at TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL, lead_days INTEGER NOT NULL, channel TEXT,
+        tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
+        concessions INTEGER NOT NULL, income_pence BIGINT, face_paid_pence BIGINT,
+        discount_pence BIGINT, has_postcode BOOLEAN, region TEXT, postcode_area TEXT,
+        postcode_district TEXT, first_performance_at TIMESTAMP, first_order_at TIMESTAMP)""",
+        f"""CREATE TABLE IF NOT EXISTS {INSTANCE_FACTS} (
+        org_id TEXT NOT NULL, instance_id TEXT NOT NULL, starts_at TIMESTAMP,
+        tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
+        returned INTEGER NOT NULL, income_pence BIGINT, full_price_pence BIGINT)""",
+        f"""CREATE TABLE IF NOT EXISTS {DAY_FACTS} (
+        org_id TEXT NOT NULL, basis TEXT NOT NULL, day DATE NOT NULL, kind TEXT NOT NULL,
+        lines INTEGER NOT NULL, income_pence BIGINT)""",
+    ),
     # Created last: its existence says all the others exist.
     f"""CREATE TABLE IF NOT EXISTS {_STATE} (
         org_id TEXT PRIMARY KEY, signature TEXT NOT NULL, built_at TIMESTAMP NOT NULL)""",
 )
-# DuckDB answers from zone maps over rows inserted in (org, start) order; PostgreSQL
+# DuckDB answers from zone maps over rows inserted in (org, date) order; PostgreSQL
 # needs indexes.
 _PG_INDEXES = (
     f"CREATE INDEX IF NOT EXISTS ix_{LINE_FACTS}_start ON {LINE_FACTS} (org_id, starts_at)",
     f"CREATE INDEX IF NOT EXISTS ix_{LINE_FACTS}_created ON {LINE_FACTS} (org_id, created_at)",
     f"CREATE INDEX IF NOT EXISTS ix_{BOOKER_FACTS}_org ON {BOOKER_FACTS} (org_id, customer_id)",
+    f"CREATE INDEX IF NOT EXISTS ix_{BOOKER_FACTS}_first_perf"
+    f" ON {BOOKER_FACTS} (org_id, first_performance_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{BOOKER_FACTS}_first_order"
+    f" ON {BOOKER_FACTS} (org_id, first_order_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{OCCASION_FACTS}_start ON {OCCASION_FACTS} (org_id, starts_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{OCCASION_FACTS}_created"
+    f" ON {OCCASION_FACTS} (org_id, created_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{INSTANCE_FACTS}_start ON {INSTANCE_FACTS} (org_id, starts_at)",
+    f"CREATE INDEX IF NOT EXISTS ix_{DAY_FACTS}_day ON {DAY_FACTS} (org_id, basis, day)",
 )
+# The newest derived table: when it exists, migration 5 (or `_create`) has run.
+_NEWEST = DAY_FACTS
 
 _SIGNED_TABLES = ("order_lines", "orders", "instances")
 _DUCKDB_BUILD_LOCK = threading.Lock()
@@ -78,7 +133,7 @@ def _create(session: Session) -> None:
     exists = session.scalar(
         "SELECT COUNT(*) FROM information_schema.tables "
         "WHERE table_schema = current_schema() AND table_name = ?",
-        [_STATE],
+        [_NEWEST],
     )
     if exists:
         return
@@ -87,6 +142,8 @@ def _create(session: Session) -> None:
     if session.dialect == "postgres":
         for stmt in _PG_INDEXES:
             session.execute(stmt)
+    # Facts built before the rollups existed are rebuilt (with them) on next use.
+    session.execute(f"DELETE FROM {_STATE}")
 
 
 def _signatures(session: Session, org_ids: Sequence[str]) -> dict[str, str]:
@@ -161,6 +218,11 @@ def _rebuild_locked(session: Session, org_id: str, signature: str, force: bool) 
                 signed=True,
             )
             session.execute("SELECT pg_advisory_xact_lock(?)", [key])
+            # Every statement of a build joins all of one organisation's rows: hash joins.
+            # Statistics that have not seen this organisation yet (they are refreshed only
+            # when it is a large part of a table) estimate one row, and a nested loop
+            # over a seq scan per row then ran for minutes.
+            session.execute("SET LOCAL enable_nestloop = off")
         current = session.scalar(f"SELECT signature FROM {_STATE} WHERE org_id = ?", [org_id])
         if current == signature and not force:
             return
@@ -183,38 +245,150 @@ def _rebuild_locked(session: Session, org_id: str, signature: str, force: bool) 
             """,
             [org_id],
         )
-        if session.dialect == "postgres":
-            # Fresh statistics, or the planner joins the new rows with a nested loop
-            # (minutes instead of seconds for a million lines).
-            session.execute(f"ANALYZE {LINE_FACTS}")
-        session.execute(f"DELETE FROM {BOOKER_FACTS} WHERE org_id = ?", [org_id])
-        session.execute(
-            f"""
-            INSERT INTO {BOOKER_FACTS}
-            WITH occ AS (
-                SELECT f.customer_id, f.starts_at, f.created_at FROM {LINE_FACTS} f
-                WHERE f.org_id = ? AND f.kind = 'ticket' AND f.status = 'issued'
-                  AND NOT f.cancelled AND f.starts_at IS NOT NULL
-                  AND f.customer_id IS NOT NULL),
-            firsts AS (
-                SELECT occ.customer_id, MIN(occ.starts_at) AS fp, MIN(occ.created_at) AS fo
-                FROM occ GROUP BY occ.customer_id)
-            SELECT ?, occ.customer_id, firsts.fp,
-                   MIN(occ.starts_at) FILTER (WHERE occ.starts_at > firsts.fp), firsts.fo,
-                   MIN(occ.created_at) FILTER (WHERE occ.created_at > firsts.fo)
-            FROM occ JOIN firsts ON firsts.customer_id = occ.customer_id
-            GROUP BY occ.customer_id, firsts.fp, firsts.fo
-            """,
-            [org_id, org_id],
-        )
-        if session.dialect == "postgres":
-            session.execute(f"ANALYZE {BOOKER_FACTS}")
+        # Fresh statistics, or the planner joins the new rows with a nested loop
+        # (minutes instead of seconds for a million lines).
+        _analyze_if_grown(session, LINE_FACTS, org_id)
+        _build_rollups(session, org_id)
         session.execute(f"DELETE FROM {_CACHE} WHERE org_id = ?", [org_id])
         session.execute(f"DELETE FROM {_STATE} WHERE org_id = ?", [org_id])
         session.execute(
             f"INSERT INTO {_STATE} (org_id, signature, built_at) VALUES (?, ?, ?)",
             [org_id, signature, datetime.now(UTC).replace(tzinfo=None)],
         )
+
+
+# valid_ticket(t) (metrics.md §1.1) on the line facts; see houselights.insights._sql.
+_VALID = "f.kind = 'ticket' AND f.status = 'issued' AND NOT f.cancelled AND f.starts_at IS NOT NULL"
+_PAID = "(NOT f.is_comp AND f.price_paid > 0)"
+_COMP = "(f.is_comp OR f.price_paid = 0)"
+_PAID_FACE = f"{_PAID} AND f.face_value IS NOT NULL"
+
+
+def _analyze_if_grown(session: Session, table: str, org_id: str) -> None:
+    """ANALYZE ``table`` on PostgreSQL when the organisation's rows are a large part of it.
+
+    Sampling the whole table after each of 200 small organisations was most of their
+    rebuild; their rows barely move the statistics the planner needs.
+    """
+    if session.dialect != "postgres":
+        return
+    known = session.scalar(
+        "SELECT reltuples FROM pg_class WHERE oid = CAST(? AS regclass)", [table]
+    )
+    mine = session.scalar(f"SELECT COUNT(*) FROM {table} WHERE org_id = ?", [org_id])
+    if known is None or float(known) < 10 * float(mine or 0) or float(known) < 10_000:
+        session.execute(f"ANALYZE {table}")
+
+
+def _pence(amount: str) -> str:
+    """A money expression as whole pence: the rollups sum integers, which both engines
+    add several times faster than decimals (exact either way)."""
+    return f"CAST(({amount}) * 100 AS BIGINT)"
+
+
+def _build_rollups(session: Session, org_id: str) -> None:
+    """(Re)build the organisation's booker facts and rollups from its line facts."""
+    pg = session.dialect == "postgres"
+    # Keys number ids in byte order: PostgreSQL's locale collation (strcoll per
+    # comparison) made numbering 1.5M order ids several times slower; DuckDB is binary.
+    binary = ' COLLATE "C"' if pg else ""
+    for table in (BOOKER_FACTS, OCCASION_FACTS, INSTANCE_FACTS, DAY_FACTS):
+        session.execute(f"DELETE FROM {table} WHERE org_id = ?", [org_id])
+    # Bookers: first and next occasion by both dates, and a dense integer key.
+    session.execute(
+        f"""
+        INSERT INTO {BOOKER_FACTS} (org_id, customer_id, first_performance_at,
+            next_performance_at, first_order_at, next_order_at, customer_key)
+        WITH occ AS (
+            SELECT f.customer_id, f.starts_at, f.created_at FROM {LINE_FACTS} f
+            WHERE f.org_id = ? AND {_VALID} AND f.customer_id IS NOT NULL),
+        firsts AS (
+            SELECT occ.customer_id, MIN(occ.starts_at) AS fp, MIN(occ.created_at) AS fo
+            FROM occ GROUP BY occ.customer_id)
+        SELECT ?, occ.customer_id, firsts.fp,
+               MIN(occ.starts_at) FILTER (WHERE occ.starts_at > firsts.fp), firsts.fo,
+               MIN(occ.created_at) FILTER (WHERE occ.created_at > firsts.fo),
+               CAST(ROW_NUMBER() OVER (ORDER BY occ.customer_id{binary}) AS INTEGER)
+        FROM occ JOIN firsts ON firsts.customer_id = occ.customer_id
+        GROUP BY occ.customer_id, firsts.fp, firsts.fo
+        """,
+        [org_id, org_id],
+    )
+    _analyze_if_grown(session, BOOKER_FACTS, org_id)
+    # Valid tickets per order and performance, with integer keys and the booker's
+    # geography and first dates; stored in performance-date order.
+    session.execute(
+        f"""
+        INSERT INTO {OCCASION_FACTS} (org_id, customer_key, order_key, instance_key,
+            starts_at, created_at, lead_days, channel, tickets, paid, comps, concessions,
+            income_pence, face_paid_pence, discount_pence, has_postcode, region, postcode_area,
+            postcode_district, first_performance_at, first_order_at)
+        WITH occ AS (
+            SELECT f.order_id, f.instance_id, MIN(f.customer_id) AS customer_id,
+                   MIN(f.starts_at) AS starts_at, MIN(f.created_at) AS created_at,
+                   MIN(f.channel) AS channel, COUNT(*) AS tickets,
+                   COUNT(*) FILTER (WHERE {_PAID}) AS paid,
+                   COUNT(*) FILTER (WHERE {_COMP}) AS comps,
+                   COUNT(*) FILTER (WHERE {_PAID} AND f.is_concession) AS concessions,
+                   {_pence("SUM(f.price_paid)")} AS income,
+                   {_pence(f"SUM(f.face_value) FILTER (WHERE {_PAID_FACE})")} AS face_paid,
+                   {_pence(f"SUM(f.face_value - f.price_paid) FILTER (WHERE {_PAID_FACE})")}
+                       AS discount
+            FROM {LINE_FACTS} f WHERE f.org_id = ? AND {_VALID}
+            GROUP BY f.order_id, f.instance_id)
+        SELECT ?, b.customer_key,
+               CAST(DENSE_RANK() OVER (ORDER BY occ.order_id{binary}) AS INTEGER),
+               CAST(DENSE_RANK() OVER (ORDER BY occ.instance_id{binary}) AS INTEGER),
+               occ.starts_at, occ.created_at,
+               CAST(CAST(occ.starts_at AS DATE) - CAST(occ.created_at AS DATE) AS INTEGER),
+               occ.channel, occ.tickets, occ.paid, occ.comps, occ.concessions, occ.income,
+               occ.face_paid, occ.discount, c.postcode IS NOT NULL, c.region,
+               c.postcode_area, c.postcode_district, b.first_performance_at,
+               b.first_order_at
+        FROM occ
+        LEFT JOIN {BOOKER_FACTS} b ON b.org_id = ? AND b.customer_id = occ.customer_id
+        LEFT JOIN customers c ON c.org_id = ? AND c.customer_id = occ.customer_id
+        ORDER BY occ.starts_at, occ.created_at
+        """,
+        [org_id, org_id, org_id, org_id],
+    )
+    # Ticket lines per performance, whatever their status (sales reports, capacity).
+    session.execute(
+        f"""
+        INSERT INTO {INSTANCE_FACTS}
+        SELECT ?, f.instance_id, f.starts_at,
+               COUNT(*) FILTER (WHERE f.status = 'issued'),
+               COUNT(*) FILTER (WHERE f.status = 'issued' AND {_PAID}),
+               COUNT(*) FILTER (WHERE f.status = 'issued' AND {_COMP}),
+               COUNT(*) FILTER (WHERE f.status = 'returned'),
+               {_pence("SUM(f.price_paid) FILTER (WHERE f.status = 'issued')")},
+               {_pence("MAX(f.face_value)")}
+        FROM {LINE_FACTS} f
+        WHERE f.org_id = ? AND f.kind = 'ticket' AND f.instance_id IS NOT NULL
+        GROUP BY f.instance_id, f.starts_at
+        ORDER BY f.starts_at
+        """,
+        [org_id, org_id],
+    )
+    # Issued lines of every kind per day, dated by order and by performance (income).
+    for basis, day in (
+        ("transaction", "f.created_at"),
+        ("performance", "COALESCE(f.starts_at, f.created_at)"),
+    ):
+        session.execute(
+            f"""
+            INSERT INTO {DAY_FACTS}
+            SELECT ?, '{basis}', CAST({day} AS DATE) AS day, f.kind, COUNT(*),
+                   {_pence("SUM(f.price_paid)")}
+            FROM {LINE_FACTS} f
+            WHERE f.org_id = ? AND f.status = 'issued' AND NOT f.cancelled
+            GROUP BY CAST({day} AS DATE), f.kind
+            ORDER BY 3
+            """,
+            [org_id, org_id],
+        )
+    for table in (OCCASION_FACTS, INSTANCE_FACTS, DAY_FACTS):
+        _analyze_if_grown(session, table, org_id)
 
 
 def cached_per_org(

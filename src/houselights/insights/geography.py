@@ -62,6 +62,12 @@ _LABEL_SQL: dict[GeographyLevel, str] = {
     "lsoa": "op.lsoa",
 }
 
+_OCCASION_LABEL: dict[GeographyLevel, str] = {
+    "region": "region",
+    "area": "postcode_area",
+    "district": "postcode_district",
+}
+
 
 @dataclass(frozen=True)
 class GeoCell(InsightResult):
@@ -93,8 +99,7 @@ def onspd_loaded(session: Session) -> bool:
     """
     schema_test = "table_schema = current_schema()"
     exists = session.scalar(
-        f"SELECT COUNT(*) FROM information_schema.tables WHERE {schema_test} "
-        "AND table_name = ?",
+        f"SELECT COUNT(*) FROM information_schema.tables WHERE {schema_test} AND table_name = ?",
         [ONSPD_TABLE],
     )
     return bool(exists) and session.fetchone(f"SELECT 1 FROM {ONSPD_TABLE} LIMIT 1") is not None
@@ -129,21 +134,34 @@ def geographic_distribution(
         join_onspd = f"LEFT JOIN {ONSPD_TABLE} op ON op.postcode = c.postcode"
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
-    vt = _sql.valid_tickets(filters, basis)
-    rows = session.fetchall(
-        f"""
-        WITH vt AS ({vt.text}),
-        per AS (SELECT vt.customer_id, COUNT(*) AS tickets, SUM(vt.price_paid) AS income
-                FROM vt GROUP BY vt.customer_id)
-        SELECT COALESCE({_LABEL_SQL[level]}, 'unknown') AS label,
-               COUNT(per.customer_id), SUM(per.tickets), SUM(per.income)
-        FROM per
-        LEFT JOIN customers c ON c.org_id = ? AND c.customer_id = per.customer_id
-        {join_onspd}
-        GROUP BY 1
-        """,
-        [*vt.params, filters.org_id],
-    )
+    if filters.has_slice or level not in _OCCASION_LABEL:
+        vt = _sql.valid_tickets(filters, basis)
+        rows = session.fetchall(
+            f"""
+            WITH vt AS ({vt.text}),
+            per AS (SELECT vt.customer_id, COUNT(*) AS tickets, SUM(vt.price_paid) AS income
+                    FROM vt GROUP BY vt.customer_id)
+            SELECT COALESCE({_LABEL_SQL[level]}, 'unknown') AS label,
+                   COUNT(per.customer_id), SUM(per.tickets), SUM(per.income)
+            FROM per
+            LEFT JOIN customers c ON c.org_id = ? AND c.customer_id = per.customer_id
+            {join_onspd}
+            GROUP BY 1
+            """,
+            [*vt.params, filters.org_id],
+        )
+    else:
+        # Each occasion carries its booker's place (from the customer record).
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
+        rows = session.fetchall(
+            f"""
+            SELECT COALESCE(vt.{_OCCASION_LABEL[level]}, 'unknown') AS label,
+                   COUNT(DISTINCT vt.customer_key), SUM(vt.tickets), SUM(vt.income_pence)
+            FROM ({occ.text}) vt GROUP BY 1
+            """,
+            occ.params,
+        )
+        rows = [(label, b, t, _sql.pounds(pence)) for label, b, t, pence in rows]
     bookers = sum(_sql.as_int(r[1]) for r in rows)
     cells = sorted(
         (

@@ -157,15 +157,11 @@ def _per_instance(filters: Filters) -> _sql.Sql:
     text = f"""
         WITH perf AS ({perf.text}),
         t AS (
-            SELECT l.instance_id,
-                   COUNT(*) FILTER (WHERE l.status = 'issued') AS tickets,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.paid("l")}) AS paid,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.comp("l")}) AS comps,
-                   COUNT(*) FILTER (WHERE l.status = 'returned') AS returned,
-                   SUM(l.price_paid) FILTER (WHERE l.status = 'issued') AS income
-            FROM {_sql.LINE_FACTS} l JOIN perf p ON p.instance_id = l.instance_id
-            WHERE l.org_id = ? AND l.kind = 'ticket' AND l.starts_at >= ? AND l.starts_at < ?
-            GROUP BY l.instance_id
+            -- ticket lines per performance, kept by the facts build (money in pence)
+            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.returned,
+                   l.income_pence AS income
+            FROM {_sql.INSTANCE_FACTS} l
+            WHERE l.org_id = ? AND l.starts_at >= ? AND l.starts_at < ?
         ),
         pi AS (
             -- a cancelled performance has no valid tickets (valid_ticket, metrics.md §1.1)
@@ -236,7 +232,7 @@ def sales_by_instance(session: Session, filters: Filters) -> list[InstanceSales]
             paid_tickets=_sql.as_int(r["paid"]),
             comp_tickets=_sql.as_int(r["comps"]),
             returned_tickets=_sql.as_int(r["returned"]),
-            income=_sql.money(r["income"]),
+            income=_sql.money(_sql.pounds(r["income"])),
             utilisation=None if r["cancelled"] else _sql.ratio(r["tickets"], r["capacity"]),
         )
         for r in rows
@@ -306,11 +302,11 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
             tickets=_sql.as_int(r["tickets"]),
             paid_tickets=_sql.as_int(r["paid"]),
             comp_tickets=_sql.as_int(r["comps"]),
-            income=_sql.money(r["income"]),
+            income=_sql.money(_sql.pounds(r["income"])),
             utilisation=_sql.ratio(
                 _sql.as_int(r["tickets_with_capacity"]), _sql.as_int(r["capacity"])
             ),
-            yield_per_paid_ticket=_sql.ratio(r["income"], _sql.as_int(r["paid"])),
+            yield_per_paid_ticket=_sql.ratio(_sql.pounds(r["income"]), _sql.as_int(r["paid"])),
         )
         for r in rows
     ]
@@ -378,7 +374,7 @@ def funder_quarterly_report(session: Session, filters: Filters) -> QuarterlyActi
             performances=_sql.as_int(perfs),
             attendance=_sql.as_int(tickets),
             capacity=_sql.as_int(capacity),
-            gross_ticket_income=_sql.money(income),
+            gross_ticket_income=_sql.money(_sql.pounds(income)),
         )
 
     return QuarterlyActivityReport(

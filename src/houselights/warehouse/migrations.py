@@ -92,6 +92,48 @@ def _event_code_and_undated_preferences(dialect: Dialect) -> list[str]:
     ]
 
 
+# Migration 5's statements, frozen as released: the insights' rollups (derived, rebuilt
+# from the line facts; safe to drop). Idempotent: a warehouse whose insights created them
+# on first use (houselights.insights.facts) already has them.
+_ROLLUPS_V5 = (
+    "ALTER TABLE insight_booker_facts ADD COLUMN IF NOT EXISTS customer_key INTEGER",
+    """CREATE TABLE IF NOT EXISTS insight_occasion_facts (
+        org_id TEXT NOT NULL, customer_key INTEGER, order_key INTEGER NOT NULL,
+        instance_key INTEGER NOT NULL, starts_at TIMESTAMP NOT NULL,
+        created_at TIMESTAMP NOT NULL, lead_days INTEGER NOT NULL, channel TEXT,
+        tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
+        concessions INTEGER NOT NULL, income_pence BIGINT, face_paid_pence BIGINT,
+        discount_pence BIGINT, has_postcode BOOLEAN, region TEXT, postcode_area TEXT,
+        postcode_district TEXT, first_performance_at TIMESTAMP, first_order_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS insight_instance_facts (
+        org_id TEXT NOT NULL, instance_id TEXT NOT NULL, starts_at TIMESTAMP,
+        tickets INTEGER NOT NULL, paid INTEGER NOT NULL, comps INTEGER NOT NULL,
+        returned INTEGER NOT NULL, income_pence BIGINT, full_price_pence BIGINT)""",
+    """CREATE TABLE IF NOT EXISTS insight_day_facts (
+        org_id TEXT NOT NULL, basis TEXT NOT NULL, day DATE NOT NULL, kind TEXT NOT NULL,
+        lines INTEGER NOT NULL, income_pence BIGINT)""",
+    # Facts built before the rollups existed are rebuilt, with them, on next use.
+    "DELETE FROM insight_facts_state",
+)
+_ROLLUP_PG_INDEXES_V5 = (
+    "CREATE INDEX IF NOT EXISTS ix_insight_booker_facts_first_perf"
+    " ON insight_booker_facts (org_id, first_performance_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_booker_facts_first_order"
+    " ON insight_booker_facts (org_id, first_order_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_occasion_facts_start"
+    " ON insight_occasion_facts (org_id, starts_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_occasion_facts_created"
+    " ON insight_occasion_facts (org_id, created_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_instance_facts_start"
+    " ON insight_instance_facts (org_id, starts_at)",
+    "CREATE INDEX IF NOT EXISTS ix_insight_day_facts_day ON insight_day_facts (org_id, basis, day)",
+)
+
+
+def _insight_rollups(dialect: Dialect) -> list[str]:
+    return [*_ROLLUPS_V5, *(_ROLLUP_PG_INDEXES_V5 if dialect == "postgres" else ())]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
     Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
@@ -102,6 +144,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "may be unknown",
         _event_code_and_undated_preferences,
     ),
+    Migration(5, "insight rollups: occasions, performances, days; booker keys", _insight_rollups),
 )
 
 _LEDGER = (

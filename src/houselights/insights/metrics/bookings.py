@@ -78,15 +78,26 @@ def bookings_and_channels(session: Session, filters: Filters) -> BookingsChannel
     """
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
-    vt = _sql.valid_tickets(filters, basis)
-    rows = session.fetchall(
-        f"""
-        WITH vt AS ({vt.text})
-        SELECT {_channel_label()} AS channel, COUNT(*), COUNT(DISTINCT vt.order_id)
-        FROM vt GROUP BY 1
-        """,
-        vt.params,
-    )
+    if filters.has_slice:
+        vt = _sql.valid_tickets(filters, basis)
+        rows = session.fetchall(
+            f"""
+            WITH vt AS ({vt.text})
+            SELECT {_channel_label()} AS channel, COUNT(*), COUNT(DISTINCT vt.order_id)
+            FROM vt GROUP BY 1
+            """,
+            vt.params,
+        )
+    else:
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
+        rows = session.fetchall(
+            f"""
+            SELECT {_channel_label()} AS channel, SUM(vt.tickets),
+                   COUNT(DISTINCT vt.order_key)
+            FROM ({occ.text}) vt GROUP BY 1
+            """,
+            occ.params,
+        )
     found = {str(c): (_sql.as_int(t), _sql.as_int(b)) for c, t, b in rows}
     tickets = sum(t for t, _ in found.values())
     # An order has one channel, so distinct orders add up across channels.
@@ -138,44 +149,60 @@ def lead_time(session: Session, filters: Filters) -> LeadTime:
     """
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
-    vt = _sql.valid_tickets(filters, basis)
-    bucket_sql = ",\n".join(
-        "COUNT(*) FILTER (WHERE d.days "
-        + " AND d.days ".join(
-            part
-            for part in (
-                f">= {lo}" if lo is not None else "",
-                f"<= {hi}" if hi is not None else "",
-            )
-            if part
+    if filters.has_slice:
+        vt = _sql.valid_tickets(filters, basis)
+        histogram = session.fetchall(
+            f"""
+            WITH vt AS ({vt.text})
+            SELECT CAST(vt.starts_at AS DATE) - CAST(vt.created_at AS DATE) AS days, COUNT(*)
+            FROM vt GROUP BY 1
+            """,
+            vt.params,
         )
-        + ")"
-        for _, lo, hi in LEAD_TIME_BUCKETS
-    )
-    row = session.fetchone(
-        f"""
-        WITH vt AS ({vt.text}),
-        d AS (SELECT CAST(vt.starts_at AS DATE) - CAST(vt.created_at AS DATE) AS days FROM vt)
-        SELECT COUNT(*),
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY d.days),
-               AVG(d.days),
-               {bucket_sql}
-        FROM d
-        """,
-        vt.params,
-    )
-    assert row is not None
-    tickets = _sql.as_int(row[0])
+    else:
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
+        histogram = session.fetchall(
+            f"SELECT vt.lead_days, SUM(vt.tickets) FROM ({occ.text}) vt GROUP BY 1",
+            occ.params,
+        )
+    # Tickets per whole day of lead: the median, mean and buckets follow exactly (the
+    # median interpolates as percentile_cont does), from a few hundred rows.
+    days = sorted((int(d), _sql.as_int(n)) for d, n in histogram)
+    tickets = sum(n for _, n in days)
     buckets = tuple(
-        LeadTimeBucket(label, _sql.as_int(n), _sql.ratio(_sql.as_int(n), tickets))
-        for (label, _, _), n in zip(LEAD_TIME_BUCKETS, row[3:], strict=True)
+        LeadTimeBucket(label, count, _sql.ratio(count, tickets))
+        for label, lo, hi in LEAD_TIME_BUCKETS
+        for count in [
+            sum(n for d, n in days if (lo is None or d >= lo) and (hi is None or d <= hi))
+        ]
     )
+    mean = sum(d * n for d, n in days) / tickets if tickets else None
     return LeadTime(
         org_id=filters.org_id,
         period=filters.period,
         basis=basis,
         tickets=tickets,
-        median_days=_sql.as_float(row[1]),
-        mean_days=None if row[2] is None else round(float(row[2]), 6),
+        median_days=_median(days, tickets),
+        mean_days=None if mean is None else round(mean, 6),
         buckets=buckets,
     )
+
+
+def _median(days: list[tuple[int, int]], total: int) -> float | None:
+    """percentile_cont(0.5) of ``total`` values given as sorted (value, count) pairs."""
+    if not total:
+        return None
+    position = 0.5 * (total - 1)
+    low_rank = int(position)
+    high_rank = min(low_rank + 1, total - 1)
+    low = high = None
+    seen = 0
+    for value, count in days:
+        if low is None and low_rank < seen + count:
+            low = value
+        if high_rank < seen + count:
+            high = value
+            break
+        seen += count
+    assert low is not None and high is not None
+    return float(low) + (float(high) - float(low)) * (position - low_rank)

@@ -62,23 +62,38 @@ def ticket_sales(session: Session, filters: Filters) -> TicketSales:
     """
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
-    vt = _sql.valid_tickets(filters, basis)
-    row = session.fetchone(
-        f"""
-        WITH vt AS ({vt.text})
-        SELECT COUNT(*),
-               COUNT(*) FILTER (WHERE {_sql.paid("vt")}),
-               COUNT(*) FILTER (WHERE {_sql.comp("vt")}),
-               SUM(vt.price_paid),
-               SUM(vt.face_value) FILTER (WHERE {_sql.paid("vt")} AND vt.face_value IS NOT NULL),
-               SUM(vt.face_value - vt.price_paid)
-                   FILTER (WHERE {_sql.paid("vt")} AND vt.face_value IS NOT NULL),
-               COUNT(*) FILTER (WHERE {_sql.paid("vt")} AND vt.is_concession),
-               COUNT(DISTINCT vt.customer_id)
-        FROM vt
-        """,
-        vt.params,
-    )
+    if filters.has_slice:
+        vt = _sql.valid_tickets(filters, basis)
+        row = session.fetchone(
+            f"""
+            WITH vt AS ({vt.text})
+            SELECT COUNT(*),
+                   COUNT(*) FILTER (WHERE {_sql.paid("vt")}),
+                   COUNT(*) FILTER (WHERE {_sql.comp("vt")}),
+                   SUM(vt.price_paid),
+                   SUM(vt.face_value)
+                       FILTER (WHERE {_sql.paid("vt")} AND vt.face_value IS NOT NULL),
+                   SUM(vt.face_value - vt.price_paid)
+                       FILTER (WHERE {_sql.paid("vt")} AND vt.face_value IS NOT NULL),
+                   COUNT(*) FILTER (WHERE {_sql.paid("vt")} AND vt.is_concession),
+                   COUNT(DISTINCT vt.customer_id)
+            FROM vt
+            """,
+            vt.params,
+        )
+    else:
+        occ = _sql.occasions([filters.org_id], basis, period=filters.period)
+        row = session.fetchone(
+            f"""
+            SELECT SUM(vt.tickets), SUM(vt.paid), SUM(vt.comps), SUM(vt.income_pence),
+                   SUM(vt.face_paid_pence), SUM(vt.discount_pence), SUM(vt.concessions),
+                   COUNT(DISTINCT vt.customer_key)
+            FROM ({occ.text}) vt
+            """,
+            occ.params,
+        )
+        if row is not None:
+            row = (*row[:3], *(_sql.pounds(v) for v in row[3:6]), *row[6:])
     assert row is not None
     tickets, paid, comps, income, face, discount, concessions, bookers = row
     tickets, paid, bookers = _sql.as_int(tickets), _sql.as_int(paid), _sql.as_int(bookers)
@@ -139,27 +154,42 @@ def income_by_kind(session: Session, filters: Filters) -> IncomeByKind:
     """
     basis = filters.basis_or("transaction")
     facts.ensure_fresh(session, [filters.org_id])
-    at = "t.created_at" if basis == "transaction" else "COALESCE(t.starts_at, t.created_at)"
-    where = [
-        "t.org_id = ?",
-        "t.status = 'issued'",
-        "NOT t.cancelled",
-        f"{at} >= ? AND {at} < ?",
-    ]
-    params: list[object] = [filters.org_id, filters.period.start_at, filters.period.end_at]
     sliced = _sql.slice_conditions(filters, "t")
     if sliced.text:
-        where.append(sliced.text)
-        params.extend(sliced.params)
-    rows = session.fetchall(
-        f"""
-        SELECT t.kind, COUNT(*), SUM(t.price_paid)
-        FROM {_sql.LINE_FACTS} t
-        WHERE {" AND ".join(where)}
-        GROUP BY t.kind
-        """,
-        params,
-    )
+        at = "t.created_at" if basis == "transaction" else "COALESCE(t.starts_at, t.created_at)"
+        where = [
+            "t.org_id = ?",
+            "t.status = 'issued'",
+            "NOT t.cancelled",
+            f"{at} >= ? AND {at} < ?",
+            sliced.text,
+        ]
+        params: list[object] = [
+            filters.org_id,
+            filters.period.start_at,
+            filters.period.end_at,
+            *sliced.params,
+        ]
+        rows = session.fetchall(
+            f"""
+            SELECT t.kind, COUNT(*), SUM(t.price_paid)
+            FROM {_sql.LINE_FACTS} t
+            WHERE {" AND ".join(where)}
+            GROUP BY t.kind
+            """,
+            params,
+        )
+    else:
+        # Issued lines per kind and day are kept per basis: a period is whole days.
+        rows = session.fetchall(
+            f"""
+            SELECT d.kind, SUM(d.lines), SUM(d.income_pence) FROM {_sql.DAY_FACTS} d
+            WHERE d.org_id = ? AND d.basis = ? AND d.day >= ? AND d.day < ?
+            GROUP BY d.kind
+            """,
+            [filters.org_id, basis, filters.period.start, filters.period.end],
+        )
+        rows = [(kind, n, _sql.pounds(pence)) for kind, n, pence in rows]
     found = {str(kind): (_sql.as_int(n), income or 0) for kind, n, income in rows}
     total = sum((v[1] for v in found.values()), start=0)
     order = [*LINE_KINDS, *sorted(k for k in found if k not in LINE_KINDS)]

@@ -68,15 +68,11 @@ def volume_and_capacity(session: Session, filters: Filters) -> VolumeCapacity:
     sql = f"""
         WITH perf AS ({perf.text}),
         t AS (
-            SELECT l.instance_id,
-                   COUNT(*) FILTER (WHERE l.status = 'issued') AS tickets,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.paid("l")}) AS paid,
-                   COUNT(*) FILTER (WHERE l.status = 'issued' AND {_sql.comp("l")}) AS comps,
-                   SUM(l.price_paid) FILTER (WHERE l.status = 'issued') AS income,
-                   MAX(l.face_value) AS full_price
-            FROM {_sql.LINE_FACTS} l JOIN perf p ON p.instance_id = l.instance_id
-            WHERE l.org_id = ? AND l.kind = 'ticket' AND l.starts_at >= ? AND l.starts_at < ?
-            GROUP BY l.instance_id
+            -- ticket lines per performance, kept by the facts build
+            SELECT l.instance_id, l.tickets, l.paid, l.comps, l.income_pence AS income,
+                   l.full_price_pence AS full_price
+            FROM {_sql.INSTANCE_FACTS} l
+            WHERE l.org_id = ? AND l.starts_at >= ? AND l.starts_at < ?
         )
         SELECT COUNT(*),
                COALESCE(SUM(t.tickets), 0),
@@ -111,6 +107,8 @@ def volume_and_capacity(session: Session, filters: Filters) -> VolumeCapacity:
         income_fin,
     ) = row
     n_perf, tickets, capacity = _sql.as_int(n_perf), _sql.as_int(tickets), _sql.as_int(capacity)
+    # the instance rollup keeps money in pence
+    income, fin_cap, income_fin = (_sql.pounds(v) for v in (income, fin_cap, income_fin))
     return VolumeCapacity(
         org_id=filters.org_id,
         period=filters.period,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
@@ -37,6 +38,22 @@ def _wrap(exc: Exception, sql: str) -> WarehouseError:
         else "If the problem persists, run again with --debug and report the output.",
         detail=first_line,
     )
+
+
+_COPY_ROWS = 100_000
+
+
+def _csv(batch: pa.RecordBatch | None) -> bytes | None:
+    """A batch as PostgreSQL CSV, or None at the end.
+
+    pyarrow's C++ CSV writer quotes every string and leaves NULL unquoted, which is
+    exactly PostgreSQL's CSV convention (empty unquoted = NULL, "" = empty string).
+    """
+    if batch is None:
+        return None
+    buffer = io.BytesIO()
+    pacsv.write_csv(batch, buffer, pacsv.WriteOptions(include_header=False))
+    return buffer.getvalue()
 
 
 class PostgresSession(Session):
@@ -76,20 +93,20 @@ class PostgresSession(Session):
     def load_arrow(self, table: str, data: pa.Table) -> None:
         if data.num_rows == 0:
             return
-        # pyarrow's C++ CSV writer quotes every string and leaves NULL unquoted, which is
-        # exactly PostgreSQL's CSV convention (empty unquoted = NULL, "" = empty string).
-        buffer = io.BytesIO()
-        pacsv.write_csv(data, buffer, pacsv.WriteOptions(include_header=False))
         cols = ", ".join(data.column_names)
         try:
             with (
                 self._conn.cursor() as cur,
                 cur.copy(f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)") as copy,
+                ThreadPoolExecutor(max_workers=1) as encoder,
             ):
-                view = buffer.getbuffer()
-                step = 1 << 20
-                for start in range(0, len(view), step):
-                    copy.write(view[start : start + step])
+                # Encode the next slice while the server parses this one: pyarrow's CSV
+                # writer runs without the GIL, so the two overlap on two cores.
+                slices = iter(data.to_batches(max_chunksize=_COPY_ROWS))
+                pending = encoder.submit(_csv, next(slices, None))
+                while (chunk := pending.result()) is not None:
+                    pending = encoder.submit(_csv, next(slices, None))
+                    copy.write(chunk)
         except psycopg.Error as exc:
             raise _wrap(exc, f"COPY {table}") from exc
 
@@ -119,6 +136,25 @@ class PostgresSession(Session):
         self._conn.close()
 
 
+# Settings every houselights connection runs with (per session; the server's own
+# configuration is left alone). Profiled in docs/design-notes.md:
+# * jit off — compiling a plan costs 50–400 ms, more than the dashboard queries it speeds up;
+# * work_mem 64MB — a dashboard's hash aggregate over one organisation's bookers fits in
+#   memory instead of spilling (the exchange raises it for its own transaction);
+# * temp_buffers 256MB — the exchange's staging (temp) tables stay in memory; only
+#   allocated by sessions that use temp tables;
+# * plan_cache_mode force_custom_plan — psycopg prepares a statement after a few runs and
+#   PostgreSQL then switches to a generic plan built for an "average" organisation: with
+#   200 organisations the largest one's sales report went from 50 ms to 1.3 s. Every
+#   query is planned for its organisation (about a millisecond).
+SESSION_SETTINGS: dict[str, str] = {
+    "jit": "off",
+    "work_mem": "64MB",
+    "temp_buffers": "256MB",
+    "plan_cache_mode": "force_custom_plan",
+}
+
+
 class PostgresWarehouse(Warehouse):
     """Server mode: a PostgreSQL database shared by many processes and machines."""
 
@@ -139,4 +175,6 @@ class PostgresWarehouse(Warehouse):
                 hint="Check that the server is running and the --db / HOUSELIGHTS_DATABASE_URL "
                 "setting is right.",
             ) from exc
+        calls = ", ".join("set_config(%s, %s, false)" for _ in SESSION_SETTINGS)
+        conn.execute(f"SELECT {calls}", [v for pair in SESSION_SETTINGS.items() for v in pair])
         return PostgresSession(conn)
