@@ -21,11 +21,12 @@ from houselights.insights.filters import Filters
 from houselights.insights.periods import Period, financial_quarters
 from houselights.insights.results import InsightResult
 from houselights.warehouse.base import Session
+from houselights.warehouse.history import check_results_of_runs, list_runs, quarantine_groups
 
 __all__ = [
     "EVENT_ID_REPORT_COLUMNS",
     "TICKETING_EXPORT_SCHEMA",
-    "CheckOutcome",
+    "CheckRecord",
     "DataQualityReport",
     "EventIdReport",
     "EventIdRow",
@@ -468,8 +469,8 @@ class RunSummary(InsightResult):
 
 
 @dataclass(frozen=True)
-class CheckOutcome(InsightResult):
-    """One quality check's result on one load."""
+class CheckRecord(InsightResult):
+    """One quality check's recorded result on one load (as the exchange stored it)."""
 
     run_id: str
     load_id: str
@@ -499,7 +500,7 @@ class DataQualityReport(InsightResult):
 
     org_id: str
     runs: tuple[RunSummary, ...]
-    checks: tuple[CheckOutcome, ...]
+    checks: tuple[CheckRecord, ...]
     quarantine: tuple[QuarantineGroup, ...]
     quarantined_rows: int
     failing_checks: int  # results with outcome other than 'pass'
@@ -516,55 +517,18 @@ def data_quality_report(
     whatever period they loaded. Quarantined record contents are not included (they may
     hold personal data); fetch one by key if needed.
     """
-    run_rows = session.fetch_dicts(
-        """
-        SELECT run_id, kind, source, status, started_at, finished_at, records_in,
-               rows_staged, rows_published, rows_unchanged, rows_quarantined, message
-        FROM runs WHERE org_id = ? ORDER BY started_at DESC, run_id DESC LIMIT ?
-        """,
-        [filters.org_id, int(runs)],
-    )
-    run_list = tuple(RunSummary(**r) for r in run_rows)
+    run_list = tuple(RunSummary(**r) for r in list_runs(session, filters.org_id, limit=runs))
     ids = [r.run_id for r in run_list]
     if not ids:
         return DataQualityReport(filters.org_id, (), (), (), 0, 0)
-    marks = _sql.placeholders(ids)
     order = {rid: k for k, rid in enumerate(ids)}
     checks = sorted(
         (
-            CheckOutcome(**{**r, "failing_rows": _sql.as_int(r["failing_rows"])})
-            for r in session.fetch_dicts(
-                f"""
-                SELECT run_id, load_id, check_name, table_name, policy, outcome,
-                       failing_rows, description
-                FROM check_results WHERE org_id = ? AND run_id IN ({marks})
-                """,
-                [filters.org_id, *ids],
-            )
+            CheckRecord(**{**r, "failing_rows": _sql.as_int(r["failing_rows"])})
+            for r in check_results_of_runs(session, filters.org_id, ids)
         ),
         key=lambda c: (order[c.run_id], c.load_id, c.check_name),
     )
-    groups = session.fetchall(
-        f"""
-        SELECT run_id, table_name, check_name, COUNT(*)
-        FROM quarantine WHERE org_id = ? AND run_id IN ({marks})
-        GROUP BY run_id, table_name, check_name
-        """,
-        [filters.org_id, *ids],
-    )
-    examples: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
-    if groups:
-        for run_id, table, check, key, reason in session.fetchall(
-            f"""
-            SELECT run_id, table_name, check_name, record_key, reason FROM (
-                SELECT q.*, ROW_NUMBER() OVER (
-                    PARTITION BY run_id, table_name, check_name ORDER BY record_key) AS rn
-                FROM quarantine q WHERE org_id = ? AND run_id IN ({marks})) x
-            WHERE rn <= ? ORDER BY record_key
-            """,
-            [filters.org_id, *ids, int(samples)],
-        ):
-            examples.setdefault((run_id, table, check), []).append((key, reason))
     quarantine = tuple(
         sorted(
             (
@@ -572,11 +536,13 @@ def data_quality_report(
                     run_id=r,
                     table_name=t,
                     check_name=c,
-                    rows=_sql.as_int(n),
-                    sample_reasons=tuple(e[1] for e in examples.get((r, t, c), [])),
-                    sample_keys=tuple(e[0] for e in examples.get((r, t, c), [])),
+                    rows=n,
+                    sample_reasons=tuple(e[1] for e in examples),
+                    sample_keys=tuple(e[0] for e in examples),
                 )
-                for r, t, c, n in groups
+                for r, t, c, n, examples in quarantine_groups(
+                    session, filters.org_id, ids, samples=samples
+                )
             ),
             key=lambda g: (order[g.run_id], g.table_name, g.check_name),
         )

@@ -13,9 +13,11 @@ from houselights.warehouse.base import Session
 
 __all__ = [
     "check_results",
+    "check_results_of_runs",
     "every_raw_record",
     "latest_raw_records",
     "list_runs",
+    "quarantine_groups",
     "quarantined_rows",
     "raw_record_sources",
     "recent_runs",
@@ -36,6 +38,54 @@ def list_runs(
         f" ORDER BY started_at DESC, run_id DESC LIMIT {int(limit)} OFFSET {int(offset)}",
         [org_id],
     )
+
+
+def _marks(ids: list[str]) -> str:
+    return ", ".join("?" * len(ids))
+
+
+def check_results_of_runs(
+    session: Session, org_id: str, run_ids: list[str]
+) -> list[dict[str, Any]]:
+    """Every check result (and finding) of the given runs."""
+    if not run_ids:
+        return []
+    return session.fetch_dicts(
+        "SELECT run_id, load_id, check_name, table_name, policy, outcome, failing_rows,"
+        f" description FROM check_results WHERE org_id = ? AND run_id IN ({_marks(run_ids)})",
+        [org_id, *run_ids],
+    )
+
+
+def quarantine_groups(
+    session: Session, org_id: str, run_ids: list[str], *, samples: int = 3
+) -> list[tuple[str, str, str, int, list[tuple[str, str]]]]:
+    """Quarantined rows of the given runs grouped by run, table and check:
+    ``(run_id, table, check, rows, [(record_key, reason)…])`` with up to ``samples``
+    examples each (by record key)."""
+    if not run_ids:
+        return []
+    marks = _marks(run_ids)
+    groups = session.fetchall(
+        "SELECT run_id, table_name, check_name, COUNT(*) FROM quarantine"
+        f" WHERE org_id = ? AND run_id IN ({marks}) GROUP BY run_id, table_name, check_name",
+        [org_id, *run_ids],
+    )
+    examples: dict[tuple[str, str, str], list[tuple[str, str]]] = {}
+    if groups:
+        for run_id, table, check, key, reason in session.fetchall(
+            "SELECT run_id, table_name, check_name, record_key, reason FROM ("
+            " SELECT q.*, ROW_NUMBER() OVER ("
+            "  PARTITION BY run_id, table_name, check_name ORDER BY record_key) AS rn"
+            f" FROM quarantine q WHERE org_id = ? AND run_id IN ({marks})) x"
+            " WHERE rn <= ? ORDER BY record_key",
+            [org_id, *run_ids, int(samples)],
+        ):
+            examples.setdefault((run_id, table, check), []).append((key, reason))
+    return [
+        (str(r), str(t), str(c), int(n), examples.get((r, t, c), []))
+        for r, t, c, n in groups
+    ]
 
 
 def recent_runs(
