@@ -82,8 +82,9 @@ _ENCODING_NAMES = {
     "cp1252": "Windows-1252",
     "utf-16": "UTF-16",
 }
-_FOUND_SHOWN = 12  # header cells a message lists before "… (N in all)"
-_HEADER_QUOTED = 40  # characters of each header cell a message quotes
+_FOUND_SHOWN = 8  # header cells a message lists before "… (N in all)"
+_MISSING_SHOWN = 6  # missing columns a message lists
+_HEADER_QUOTED = 30  # characters of each header cell a message quotes
 
 
 def normalise_header(text: str) -> str:
@@ -250,6 +251,7 @@ class TableRow:
 _Record = tuple[int, list[Any], dict[int, str]]
 """A line as the format readers give it: number, values, problems by position."""
 _NO_PROBLEMS: dict[int, str] = {}
+_POSITION_EVERY = 1023  # bytes_read is updated when a line number has these bits clear
 
 
 class TableFile:
@@ -259,7 +261,8 @@ class TableFile:
     whole (missing, not a regular file, empty, not text, corrupt workbook, beyond one of
     the ``limits`` — by default the settings' defaults —, missing or duplicate columns).
     ``bytes_read`` says how far :meth:`rows` has got (for progress bars), ``rows_read``
-    how many lines it has handed over.
+    how many lines it has handed over, ``empty_rows`` how many wholly empty lines it
+    skipped.
     """
 
     def __init__(
@@ -270,6 +273,7 @@ class TableFile:
         self.limits = limits or FileLimits.default()
         self.bytes_read = 0
         self.rows_read = 0
+        self.empty_rows = 0
         self._identity: tuple[int, ...] | None = None
         with self._open() as handle:
             self.total_bytes = os.fstat(handle.fileno()).st_size
@@ -395,8 +399,9 @@ class TableFile:
 
     # -------------------------------------------------------------------- rows
     def rows(self) -> Iterator[TableRow]:
-        """Every data line after the header (blank lines included: all cells empty)."""
-        self.bytes_read = self.rows_read = 0
+        """Every data line after the header. Wholly empty lines (no values at all) are
+        skipped and counted in ``empty_rows``; a line of blank values is handed over."""
+        self.bytes_read = self.rows_read = self.empty_rows = 0
         positions = sorted(self.header.positions.items(), key=lambda kv: kv[1])
         names = {pos: name for name, pos in positions}
         width = len(self.header.headers)
@@ -439,10 +444,16 @@ class TableFile:
                         break
                 for row in reader:
                     start = lines.record_start
+                    if not row:
+                        lines.take_record()
+                        self._check_line(start)
+                        self.empty_rows += 1
+                        continue
                     if lines.take_record() > may_be_long:  # only then can a value be
                         self._check_lengths(start, row)
                     self._check_line(start)
-                    self.bytes_read = binary.tell()
+                    if not start & _POSITION_EVERY:  # tell() is a system call: not per line
+                        self.bytes_read = binary.tell()
                     yield start, row, _NO_PROBLEMS
             except csv.Error as exc:
                 raise lines.csv_error(exc) from None
@@ -454,12 +465,20 @@ class TableFile:
 
     def _xlsx_records(self) -> Iterator[_Record]:
         limit = self.limits.max_value_chars
+        last = min(self.limits.max_rows, EXCEL_MAX_ROWS)
+        header_line = self._header_line
         with _Workbook(self._open(), self.path.name, self.profile) as book:
             epoch = book.epoch
             for number, row in enumerate(book.rows(), start=1):
-                if number <= self._header_line:
+                # A tight loop for empty rows: openpyxl pads a gap in a sheet's row
+                # numbers with them, up to a million of them.
+                if number > last:
+                    self._check_line(number)
+                if not row or number <= header_line:
+                    self.empty_rows += number > header_line
                     continue
-                self._check_line(number)
+                if not number & _POSITION_EVERY:
+                    self.bytes_read = book.position()
                 values: list[Any] = [_xlsx_value(v) for v in row]
                 problems = _NO_PROBLEMS
                 for pos, value in enumerate(values):
@@ -470,7 +489,6 @@ class TableFile:
                         if problems is _NO_PROBLEMS:
                             problems = {}
                         values[pos], problems[pos] = _impossible_date(value, epoch)
-                self.bytes_read = book.position()
                 yield number, values, problems
 
 
@@ -675,12 +693,14 @@ def _check_header(name: str, profile: ColumnProfile, headers: list[str], line: i
         )
     if match.missing:
         wanted = []
-        for col in match.missing:
+        for col in match.missing[:_MISSING_SHOWN]:
             text = repr(col.label)
             close = match.suggestions.get(col.name)
             if close:
-                text += " (did you mean " + " or ".join(_header_cell(c) for c in close) + "?)"
+                text += " (did you mean " + " or ".join(_header_cell(c) for c in close[:2]) + "?)"
             wanted.append(text)
+        if len(match.missing) > _MISSING_SHOWN:
+            wanted.append(f"… ({len(match.missing)} in all)")
         raise UploadError(
             f"{name}, line {line}: missing required columns: {', '.join(wanted)}. "
             f"Found columns: {_found_columns(headers)}",

@@ -12,8 +12,8 @@ applies it while streaming. This module holds the checks made before streaming:
   unpack to too much (in all, or per part against its packed size), uses a compression
   method Excel does not, or has a part openpyxl would hold whole in memory that is too
   large. A part larger than :data:`MAX_XML_SEGMENT` is scanned (unpacked in chunks, never
-  held) so that no single sheet row is larger than that either: openpyxl builds a row
-  whole before handing it over.
+  held) so that no single sheet row is larger than that either — openpyxl builds a row
+  whole before handing it over — and that it has no more rows than Excel allows.
 
 Every refusal is an :class:`~houselights.errors.UploadError` with a one-line message.
 """
@@ -296,9 +296,11 @@ def _shared_strings_part(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo])
 
 def _scan_rows(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     """Unpack one large part in chunks: each sheet row (and what comes before the first
-    and after the last) must be at most :data:`MAX_XML_SEGMENT` bytes."""
+    and after the last) must be at most :data:`MAX_XML_SEGMENT` bytes, and there may be
+    no more rows than Excel allows (openpyxl keeps a little of every row it passes)."""
     start = 0  # where the open segment began: the part's start, then the latest row start
     seen_row = False
+    rows = 0
     offset = 0  # bytes of the part read so far
     carry = b""  # the previous chunk's tail, so a tag split between chunks is found
     try:
@@ -319,6 +321,13 @@ def _scan_rows(name: str, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> No
                         continue  # found already, in the previous chunk's tail
                     _check_segment(name, info, at - start, seen_row)
                     start, seen_row = at, True
+                    rows += 1
+                if rows > EXCEL_MAX_ROWS:
+                    raise UploadError(
+                        f"{name}: part {_part_name(info)} has more than {EXCEL_MAX_ROWS:,} "
+                        "rows, which no Excel workbook has",
+                        hint="Open it in Excel and save it again, or export CSV (UTF-8).",
+                    )
                 offset += len(chunk)
                 carry = data[-_ROW_MATCH_MAX:]
                 # A row start may hide in the carried tail; the rest is certainly one segment.

@@ -133,6 +133,7 @@ class UploadReader:
         self.rows_mapped = 0
         self.rows_rejected = 0
         self.blank_lines = 0
+        self._blank = 0  # lines of blank values (wholly empty ones the table counts)
         self.entity_counts: dict[str, int] = {}
         self.table = TableFile(path, PROFILE, limits)
 
@@ -158,7 +159,7 @@ class UploadReader:
 
     def __iter__(self) -> Iterator[Batch]:
         self.lines_read = self.rows_mapped = 0
-        self.rows_rejected = self.blank_lines = 0
+        self.rows_rejected = self.blank_lines = self._blank = 0
         labels = {name: _label(text) for name, text in self.header.labels.items()}
         mapper = UploadMapper(self.path.name, labels)
         csv_file = self.detected.format == "csv"
@@ -169,7 +170,7 @@ class UploadReader:
             if not row.extra and not any(
                 not isinstance(v, str) or v.strip() for v in cells.values()
             ):
-                self.blank_lines += 1
+                self._blank += 1
                 continue
             if row.extra and csv_file:
                 mapper.reject(
@@ -228,6 +229,7 @@ class UploadReader:
         )
 
     def _count(self, mapper: UploadMapper) -> None:
+        self.blank_lines = self._blank + self.table.empty_rows
         self.rows_mapped = mapper.lines_mapped
         self.rows_rejected = mapper.lines_rejected
         self.entity_counts = mapper.entity_counts
