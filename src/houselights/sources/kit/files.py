@@ -576,7 +576,7 @@ def _impossible_date(cell: datetime, epoch: datetime) -> tuple[str, str]:
     first = date(1900, 1, 1) if epoch.year < 1900 else epoch.date()
     return serial, (
         f"{serial} is a spreadsheet date serial before the first date a spreadsheet holds "
-        f"({first:%d %B %Y}), so not a real date; enter the date again"
+        f"({first.day} {first:%B %Y}), so not a real date; enter the date again"
     )
 
 

@@ -198,11 +198,11 @@ def _parse_money_text(text: str, symbols: tuple[str, ...]) -> Decimal:
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern above rules this out
         raise ValueProblem(f"{quoted(text)} is not an amount of money") from None
+    if abs(amount) >= Decimal("1e12"):  # before quantize: a long number overflows it
+        raise ValueProblem(f"{quoted(text)} is too large an amount")
     pennies = amount.quantize(_PENNY)
     if pennies != amount:
         raise ValueProblem(f"{quoted(text)} has fractions of a penny")
-    if abs(pennies) >= Decimal("1e12"):
-        raise ValueProblem(f"{quoted(text)} is too large an amount")
     return -pennies if negative else pennies
 
 
