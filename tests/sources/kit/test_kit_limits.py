@@ -280,8 +280,23 @@ def test_the_zip_directory_is_checked_before_anything_is_unpacked(tmp_path: Path
     with zipfile.ZipFile(many, "w") as archive:
         for i in range(10_001):
             archive.writestr(f"p{i}", b"")
-    with pytest.raises(UploadError, match=r"^many.xlsx: the zip has 10,001 parts"):
+    with pytest.raises(UploadError, match=r"^many.xlsx: the zip has more than 10,000 parts"):
         _check(many)
+    # An end record that under-declares its parts: the directory's size still counts.
+    data = bytearray(many.read_bytes())
+    end = data.rindex(b"PK\x05\x06")
+    data[end + 8 : end + 12] = (5).to_bytes(2, "little") * 2
+    lying = tmp_path / "lying.xlsx"
+    lying.write_bytes(bytes(data))
+    with zipfile.ZipFile(lying) as archive:
+        assert len(archive.infolist()) == 10_001  # what Python's zip reader would list
+    big_directory = tmp_path / "names.xlsx"
+    with zipfile.ZipFile(big_directory, "w") as archive:
+        for i in range(9_000):
+            archive.writestr(f"{i:0500d}", b"")
+    for path in (lying, big_directory):
+        with pytest.raises(UploadError, match="the zip has more than 10,000 parts"):
+            _check(path)
     for method, number in ((zipfile.ZIP_BZIP2, 12), (zipfile.ZIP_LZMA, 14)):
         odd = _zip(tmp_path / f"m{number}.xlsx", {"xl/workbook.xml": b"<x/>"}, method)
         expected = rf"a method Excel does not use \(zip method {number}"

@@ -50,6 +50,7 @@ EXCEL_MAX_ROWS = 1_048_576
 MAX_XML_SEGMENT = 8 * MB
 """The largest a workbook part read whole, or one sheet row, may be in the zip (XML bytes)."""
 _MAX_PARTS = 10_000  # a workbook has a few dozen parts; a zip of millions costs memory to list
+_MAX_DIRECTORY = 4 * MB  # bytes of zip directory: 10,000 parts with long names
 _RATIO_FLOOR = MB  # a small part may compress well; only a large one can be a bomb
 _MEMBER_TYPES = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)  # what Excel and others write
 _EOCD = b"PK\x05\x06"
@@ -194,11 +195,13 @@ def check_workbook(handle: IO[bytes], name: str, size: int, limits: FileLimits) 
     ``handle`` at an unspecified position. Raises :class:`UploadError`.
     """
     fix = "Open it in Excel and save it again as .xlsx, or export CSV (UTF-8)."
+    too_many = UploadError(
+        f"{name}: the zip has more than {_MAX_PARTS:,} parts; a workbook has a few dozen",
+        hint=fix,
+    )
     parts = _declared_parts(handle, size)
     if parts is not None and parts > _MAX_PARTS:
-        raise UploadError(
-            f"{name}: the zip has {parts:,} parts; a workbook has a few dozen", hint=fix
-        )
+        raise too_many
     try:
         archive = zipfile.ZipFile(handle)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -207,6 +210,8 @@ def check_workbook(handle: IO[bytes], name: str, size: int, limits: FileLimits) 
         ) from None
     with archive:
         infos = archive.infolist()
+        if len(infos) > _MAX_PARTS:  # the end record under-declared them
+            raise too_many
         for info in infos:
             _check_part(name, info, limits)
         total = sum(info.file_size for info in infos)
@@ -234,17 +239,24 @@ def check_workbook(handle: IO[bytes], name: str, size: int, limits: FileLimits) 
 
 
 def _declared_parts(handle: IO[bytes], size: int) -> int | None:
-    """The entry count in the zip's end record (``None`` if there is none: not a zip)."""
+    """The parts the zip's end record declares (``None`` if there is none: not a zip).
+
+    Python's zip reader finds the same record (the last one) and reads the whole central
+    directory it points to into memory, a few hundred bytes per part: a directory larger
+    than :data:`_MAX_DIRECTORY` counts as too many parts, whatever the record says.
+    """
     tail_size = min(size, 22 + 0xFFFF)
     handle.seek(size - tail_size)
     tail = handle.read(tail_size)
     at = tail.rfind(_EOCD)
     if at < 0 or at + 22 > len(tail):
         return None
-    (entries,) = struct.unpack("<H", tail[at + 10 : at + 12])
-    # 0xFFFF means "see the zip64 record": only a zip of that many parts (or a file far
-    # beyond any limit) needs it, so it counts as too many.
-    return int(entries) if entries != 0xFFFF else _MAX_PARTS + 1
+    entries, directory = struct.unpack("<HL", tail[at + 10 : at + 16])
+    # 0xFFFF / 0xFFFFFFFF mean "see the zip64 record": only a zip of that many parts (or
+    # a file far beyond any limit) needs one, so they count as too many.
+    if entries == 0xFFFF or directory > _MAX_DIRECTORY:
+        return _MAX_PARTS + 1
+    return int(entries)
 
 
 def _part_name(info: zipfile.ZipInfo) -> str:
