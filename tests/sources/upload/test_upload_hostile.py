@@ -28,7 +28,7 @@ from houselights.sources.upload import read_upload
 from houselights.sources.upload.generate import generate_upload
 
 ORG = "harbour-arts"
-MESSAGE_CHARS = 600  # a refusal's message: one line, at most this long
+MESSAGE_CHARS = 800  # a refusal's message: one line, at most this long
 HINT_CHARS = 300
 RSS_GROWTH_MB = 120  # per file; the probe saw 1.7–5.4 GB
 

@@ -83,7 +83,6 @@ _ENCODING_NAMES = {
     "utf-16": "UTF-16",
 }
 _FOUND_SHOWN = 8  # header cells a message lists before "… (N in all)"
-_MISSING_SHOWN = 6  # missing columns a message lists
 _HEADER_QUOTED = 30  # characters of each header cell a message quotes
 
 
@@ -692,15 +691,15 @@ def _check_header(name: str, profile: ColumnProfile, headers: list[str], line: i
             hint="Delete or rename all but one of each.",
         )
     if match.missing:
+        # Every missing column is named (they are the profile's, a bounded list); what
+        # the file has is quoted only in part.
         wanted = []
-        for col in match.missing[:_MISSING_SHOWN]:
+        for col in match.missing:
             text = repr(col.label)
             close = match.suggestions.get(col.name)
             if close:
                 text += " (did you mean " + " or ".join(_header_cell(c) for c in close[:2]) + "?)"
             wanted.append(text)
-        if len(match.missing) > _MISSING_SHOWN:
-            wanted.append(f"… ({len(match.missing)} in all)")
         raise UploadError(
             f"{name}, line {line}: missing required columns: {', '.join(wanted)}. "
             f"Found columns: {_found_columns(headers)}",
