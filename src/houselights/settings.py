@@ -62,6 +62,52 @@ class Settings(BaseSettings):
     min_cohort: int = Field(
         default=5, description="Benchmarks need at least this many organisations."
     )
+    # Limits on one uploaded (or dropped) table file: each bounds the work or memory a
+    # file can cause, so a broken or hostile file is refused early with a one-line reason.
+    file_max_mb: int = Field(
+        default=1024, ge=1, description="Largest table file (CSV or XLSX) read, in MB."
+    )
+    file_max_unzipped_mb: int = Field(
+        default=2048,
+        ge=1,
+        description="Largest an XLSX may be once unpacked (all its parts), in MB; its "
+        "shared-text part, held in memory while reading, at most a sixteenth of this.",
+    )
+    file_max_zip_ratio: int = Field(
+        default=100,
+        ge=2,
+        description="Refuse an XLSX part that unpacks to more than this many times its "
+        "packed size (real workbooks compress 5–20 times; a zip bomb thousands of times).",
+    )
+    file_max_rows: int = Field(
+        default=5_000_000,
+        ge=2,
+        description="Most lines (rows) a table file may have, counting the header and "
+        "blank lines.",
+    )
+    file_max_columns: int = Field(
+        default=1_000, ge=1, description="Most columns (values) a line may have."
+    )
+    file_max_value_chars: int = Field(
+        default=32_767,
+        ge=1,
+        le=131_072,
+        description="Longest value (cell) read, in characters (Excel's own limit is "
+        "32,767; at most 131,072, the CSV reader's).",
+    )
+    upload_max_rejected_percent: int = Field(
+        default=50,
+        ge=1,
+        le=100,
+        description="Refuse an upload as a whole once more than this share of its lines "
+        "(judged from 1,000 lines on) cannot be used.",
+    )
+    upload_max_rejected_lines: int = Field(
+        default=100_000,
+        ge=1,
+        description="Refuse an upload as a whole once more than this many of its lines "
+        "cannot be used.",
+    )
 
     @field_validator("database_url")
     @classmethod

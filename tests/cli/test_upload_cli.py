@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -77,6 +79,59 @@ def test_upload_file_level_errors_are_clear(
     missing.write_text("Order ID,Order Date\n1,2024-01-01\n", encoding="utf-8")
     code, _, err = run(capsys, "upload", "riverside-arts", str(missing))
     assert code == 2 and "Price Paid" in err
+
+
+def test_many_problems_print_the_first_and_count_the_rest(
+    hl_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "sales.csv"
+    generate_upload(path, lines=300, seed=5)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    price = header.index("Price Paid")
+    for i in range(1, 121):  # 120 unreadable lines: fewer than half
+        cells = lines[i].split(",")
+        cells[price] = "x" * 1_000
+        lines[i] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run(capsys, "org", "add", "riverside-arts", "--name", "Riverside")
+    errors = tmp_path / "problems.csv"
+    code, out, err = run(capsys, "upload", "riverside-arts", str(path), "--errors-out", str(errors))
+    assert code == 0, err
+    counted = re.search(r"([\d,]+) rows held back \(", out)
+    assert counted is not None
+    total = int(counted.group(1).replace(",", ""))
+    assert total >= 120 and "readable" in out
+    shown = [ln for ln in out.splitlines() if ln.startswith("  order")]
+    assert len(shown) == 50
+    assert f"… and {total - 50:,} more." in out
+    assert max(len(ln) for ln in out.splitlines()) < 400  # a long value is never echoed whole
+    with errors.open(encoding="utf-8", newline="") as handle:
+        assert len(list(csv.reader(handle))) == total + 1
+
+
+def test_hostile_paths_get_one_line_and_no_secret(
+    hl_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "org", "add", "riverside-arts", "--name", "Riverside")
+    secret = tmp_path / "outside" / "shadow"
+    secret.parent.mkdir()
+    secret.write_text("root:$6$saltsalt$hashhash:19000:0:99999:7:::\n", encoding="utf-8")
+    link = tmp_path / "sales.csv"
+    link.symlink_to(secret)
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+    oneline = tmp_path / "oneline.csv"
+    oneline.write_bytes(b"Order ID," + b"x," * 1_000_000)
+    for path, expected in (
+        (link, "sales.csv: is a symbolic link"),
+        (pipe, "not a file (a named pipe)"),
+        (oneline, "line 1: is longer than 1,048,576 characters without a line break"),
+    ):
+        code, out, err = run(capsys, "upload", "riverside-arts", str(path))
+        assert code == 2 and expected in err and "Traceback" not in err
+        assert "root:" not in out + err
+        assert len(err) < 1_000
 
 
 def test_upload_template_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

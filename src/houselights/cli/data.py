@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import (
@@ -17,6 +17,7 @@ from rich.progress import (
 )
 
 from houselights.cli.common import OutputFormat, console, emit_rows, err_console, get_app, shown
+from houselights.context import Houselights
 from houselights.errors import InputError
 from houselights.exchange.checks.rules import default_rules, volume_rule
 from houselights.exchange.run import LoadResult
@@ -26,6 +27,7 @@ from houselights.services import exchange as svc
 
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Output format.")]
 SHOWN_PROBLEMS = 50
+SHOWN_REASON = 300  # characters of a reason printed (the problem file has it whole)
 
 runs_app = typer.Typer(
     help="Exchange runs: what was loaded, when, and what happened.", no_args_is_help=True
@@ -114,33 +116,41 @@ def upload(
         + "."
     )
     print_load_summary(summary.load, title=f"Run {summary.run_id}")
-    _report_problems(summary.problems, errors_out, hl.settings.data_dir, summary.run_id)
+    _report_problems(hl, summary, errors_out)
 
 
-def _report_problems(
-    problems: list[dict[str, Any]], errors_out: Path | None, data_dir: Path, run_id: str
-) -> None:
-    if not problems:
+def _clip(text: str) -> str:
+    return text if len(text) <= SHOWN_REASON else text[:SHOWN_REASON] + "…"
+
+
+def _report_problems(hl: Houselights, summary: svc.UploadSummary, errors_out: Path | None) -> None:
+    """The first held-back rows and the count by check; every one to a CSV file when
+    asked for, or when there are more than are shown (read a page at a time)."""
+    total = summary.problems_total
+    if not total:
         return
-    console.print(f"[bold]{len(problems):,} rows held back:[/]")
-    for p in problems[:SHOWN_PROBLEMS]:
+    by_check = ", ".join(f"{shown(k)} {n:,}" for k, n in summary.problems_by_check.items())
+    console.print(f"[bold]{total:,} rows held back[/] ({by_check}):")
+    for p in summary.problems[:SHOWN_PROBLEMS]:
         console.print(
-            f"  {p['table_name']} {shown(p['record_key'])}: {shown(p['reason'])}", soft_wrap=True
+            f"  {p['table_name']} {shown(_clip(str(p['record_key'])))}: "
+            f"{shown(_clip(str(p['reason'])))}",
+            soft_wrap=True,
         )
+    more = total - min(len(summary.problems), SHOWN_PROBLEMS)
+    if more > 0:
+        console.print(f"  … and {more:,} more.")
     target = errors_out
-    if target is None and len(problems) > SHOWN_PROBLEMS:
-        target = data_dir / "reports" / f"{run_id}-problems.csv"
+    if target is None and more > 0:
+        target = hl.settings.data_dir / "reports" / f"{summary.run_id}-problems.csv"
     if target is not None:
         target.parent.mkdir(parents=True, exist_ok=True)
         with target.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.writer(handle)
             writer.writerow(["table", "record", "check", "reason"])
-            for p in problems:
+            for p in svc.run_problems(hl, summary.org_id, summary.run_id):
                 row = (p["table_name"], p["record_key"], p["check_name"], p["reason"])
                 writer.writerow([neutralise(v) for v in row])
-        more = len(problems) - SHOWN_PROBLEMS
-        if more > 0:
-            console.print(f"  … and {more:,} more.")
         console.print(f"  Every problem row is listed in {target}.")
 
 

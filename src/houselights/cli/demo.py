@@ -97,9 +97,9 @@ def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
             f"     {p['table_name']} {shown(p['record_key'])}: {shown(p['reason'])}",
             soft_wrap=True,
         )
-    if len(summary.problems) > 5:
+    if summary.problems_total > 5:
         console.print(
-            f"     … {len(summary.problems) - 5:,} more: houselights quarantine list {DEMO_ORG}"
+            f"     … {summary.problems_total - 5:,} more: houselights quarantine list {DEMO_ORG}"
         )
 
 

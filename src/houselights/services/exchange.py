@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,23 +24,34 @@ from houselights.warehouse.history import (
     every_raw_record,
     latest_raw_records,
     list_runs,
+    quarantine_counts,
     quarantined_rows,
     raw_record_sources,
 )
 
 __all__ = [
+    "SUMMARY_PROBLEMS",
     "UploadSummary",
     "check_results",
     "list_runs",
     "quarantined_rows",
     "replay",
+    "run_problems",
     "upload_file",
 ]
+
+SUMMARY_PROBLEMS = 50
+"""How many held-back rows an upload summary lists; the rest are counted."""
 
 
 @dataclass
 class UploadSummary:
-    """What an upload did, for the CLI and the API."""
+    """What an upload did, for the CLI and the API.
+
+    ``problems`` lists the first :data:`SUMMARY_PROBLEMS` rows held back (a summary stays
+    small whatever the file); ``problems_total`` and ``problems_by_check`` count them
+    all. :func:`run_problems` pages through every one.
+    """
 
     org_id: str
     run_id: str
@@ -50,6 +61,8 @@ class UploadSummary:
     detected: dict[str, Any]
     load: LoadResult
     problems: list[dict[str, Any]] = field(default_factory=list)
+    problems_total: int = 0
+    problems_by_check: dict[str, int] = field(default_factory=dict)
 
 
 def upload_file(
@@ -64,7 +77,9 @@ def upload_file(
     """Read an upload file and publish it for ``org_id`` in one atomic run.
 
     The file is streamed in chunks of ``chunk_rows`` lines (20,000 keeps memory growth
-    under ~100 MB even for a 200 MB file; see tests/sources/upload).
+    under ~100 MB even for a 200 MB file; see tests/sources/upload), within the limits of
+    the settings (``file_max_*``, ``upload_max_rejected_*``): a file beyond one is refused
+    whole with :class:`~houselights.errors.UploadError`, and nothing is published.
 
     ``progress(bytes_read, total_bytes)`` is called after each chunk.
     """
@@ -84,7 +99,8 @@ def upload_file(
     summary = run_sync(source, SyncRequest(files=(path,)), progress=on_progress)
     run_id = summary.run_ids[-1]
     with hl.warehouse.connect() as session:
-        problems = quarantined_rows(session, org_id, run_id=run_id, limit=None)
+        problems = quarantined_rows(session, org_id, run_id=run_id, limit=SUMMARY_PROBLEMS)
+        by_check = quarantine_counts(session, org_id, run_id=run_id)
     notes = source.notes
     return UploadSummary(
         org_id,
@@ -95,7 +111,23 @@ def upload_file(
         dict(notes.get("detected", {})),
         summary.loads[-1],
         problems,
+        sum(by_check.values()),
+        by_check,
     )
+
+
+def run_problems(
+    hl: Houselights, org_id: str, run_id: str, *, page: int = 10_000
+) -> Iterator[dict[str, Any]]:
+    """Every row one run held back, read a page at a time (for a full problem report)."""
+    offset = 0
+    while True:
+        with hl.warehouse.connect() as session:
+            rows = quarantined_rows(session, org_id, run_id=run_id, limit=page, offset=offset)
+        yield from rows
+        if len(rows) < page:
+            return
+        offset += page
 
 
 class _RawLoader:

@@ -17,6 +17,7 @@ __all__ = [
     "every_raw_record",
     "latest_raw_records",
     "list_runs",
+    "quarantine_counts",
     "quarantine_groups",
     "quarantined_rows",
     "raw_record_sources",
@@ -122,20 +123,32 @@ def quarantined_rows(
     *,
     run_id: str | None = None,
     limit: int | None = 100,
+    offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Quarantined rows of the organisation (optionally of one run)."""
+    """Quarantined rows of the organisation (optionally of one run), a page at a time."""
     where = "org_id = ?"
     params: list[Any] = [org_id]
     if run_id:
         where += " AND run_id = ?"
         params.append(run_id)
     lim = f" LIMIT {int(limit)}" if limit else ""
+    lim += f" OFFSET {int(offset)}" if offset else ""
     return session.fetch_dicts(
         "SELECT run_id, load_id, table_name, record_key, check_name, reason, record"
         f" FROM quarantine WHERE {where} ORDER BY run_id DESC, load_id, table_name,"
-        f" record_key{lim}",
+        f" record_key, check_name{lim}",
         params,
     )
+
+
+def quarantine_counts(session: Session, org_id: str, *, run_id: str) -> dict[str, int]:
+    """How many rows of one run each check held back, by check name."""
+    rows = session.fetchall(
+        "SELECT check_name, COUNT(*) FROM quarantine WHERE org_id = ? AND run_id = ?"
+        " GROUP BY check_name ORDER BY check_name",
+        [org_id, run_id],
+    )
+    return {str(name): int(count) for name, count in rows}
 
 
 def raw_record_sources(session: Session, org_id: str) -> list[str]:

@@ -212,8 +212,27 @@ def test_unterminated_quote_is_a_file_error_with_line(tmp_path: Path) -> None:
     reader = read_upload(path)
     with pytest.raises(UploadError) as caught:
         list(reader)
-    assert caught.value.message.startswith("q.csv, line 3: cannot be read as CSV")
+    assert caught.value.message == (
+        "q.csv, line 3: a quoted value opens here and is not closed within 131,072 characters")
     assert "opening quote without a closing one" in caught.value.hint
+
+
+def test_a_long_value_is_reported_as_long_not_as_a_quote(tmp_path: Path) -> None:
+    path = tmp_path / "long.csv"
+    body = csv_bytes(MINIMAL_HEADER, [ticket_line()]).decode()
+    for size, message in [
+        (200_000, "long.csv, line 3: has a value longer than 32,767 characters, the most a "
+                  "value may have"),
+        (40_000, "long.csv, line 3, column 'Event Name': has a value of 40,000 characters; "
+                 "a value may have at most 32,767"),
+    ]:
+        row = list(ticket_line().values())
+        row[5] = "y" * size
+        path.write_text(body + ",".join(row) + "\r\n")
+        with pytest.raises(UploadError) as caught:
+            list(read_upload(path))
+        assert caught.value.message == message
+        assert "HOUSELIGHTS_FILE_MAX_VALUE_CHARS" in caught.value.hint
 
 
 def test_extra_values_reject_the_line(write_csv: WriteCsv) -> None:

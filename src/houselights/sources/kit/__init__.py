@@ -5,14 +5,16 @@ sync does) and its :class:`Stream` objects (read pages of raw records; map a pag
 batch). The kit supplies the rest: the runner that owns exchange runs
 (:func:`run_sync`), one HTTP client with injectable signing, classification, retries,
 budget and transport (:class:`HttpClient`), paginators, tabular file readers with column
-profiles (:class:`TableFile`), setup-check results, connection status, the registry and
-the conformance suite every source passes (:mod:`houselights.conformance`).
+profiles (:class:`TableFile`, within :class:`FileLimits`), setup-check results,
+connection status, the registry and the conformance suite every source passes
+(:mod:`houselights.conformance`).
 See ``docs/sources.md``.
 """
 
 from .budget import RequestBudget, TokenBucket
 from .files import Column, ColumnProfile, FileStream, TableFile
 from .http import HttpClient, HttpOptions, Request, Response, Retry
+from .limits import FileLimits
 from .paging import NextLinkPaginator, PageNumberPaginator, date_windows
 from .settings import ConnectionSettings
 from .setup import SetupCheckResult, SetupStep
@@ -22,6 +24,7 @@ __all__ = [
     "Column",
     "ColumnProfile",
     "ConnectionSettings",
+    "FileLimits",
     "FileStream",
     "HttpClient",
     "HttpOptions",

@@ -32,6 +32,7 @@ __all__ = [
     "parse_flag",
     "parse_money",
     "parse_time",
+    "quoted",
 ]
 
 
@@ -82,6 +83,19 @@ def cell_text(value: CellValue) -> str:
     return value.isoformat()
 
 
+QUOTED_CHARS = 60
+"""How much of a value a message quotes."""
+
+
+def quoted(value: CellValue, limit: int = QUOTED_CHARS) -> str:
+    """A value as a message quotes it: its ``repr``, cut to ``limit`` characters with the
+    full length said, so a message never echoes a long value whole."""
+    text = cell_text(value)
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"
+
+
 @functools.lru_cache(maxsize=8_192)
 def _parse_datetime_text(text: str) -> tuple[datetime, bool]:
     value = text.strip()
@@ -105,15 +119,18 @@ def _parse_datetime_text(text: str) -> tuple[datetime, bool]:
             )
     except ValueError:
         raise ValueProblem(
-            f"{text!r} is not a real date or time (dates are read day/month/year, as in "
+            f"{quoted(text)} is not a real date or time (dates are read day/month/year, as in "
             "the UK, or year-month-day; month/day/year is never guessed)"
         ) from None
     if _TWO_DIGIT_YEAR.fullmatch(value):
-        raise ValueProblem(f"{text!r} has a two-digit year; write the year in full (2024)")
+        raise ValueProblem(f"{quoted(text)} has a two-digit year; write the year in full (2024)")
     if _OFFSET.fullmatch(value):
-        raise ValueProblem(f"{text!r} has a time-zone offset; give the local time without one")
+        raise ValueProblem(
+            f"{quoted(text)} has a time-zone offset; give the local time without one"
+        )
     raise ValueProblem(
-        f"{text!r} is not a date houselights reads (use 2024-05-01 19:30 or 01/05/2024 19:30)"
+        f"{quoted(text)} is not a date houselights reads "
+        "(use 2024-05-01 19:30 or 01/05/2024 19:30)"
     )
 
 
@@ -121,12 +138,12 @@ def parse_datetime(value: CellValue) -> tuple[datetime, bool]:
     """A date or date-time cell → ``(naive datetime, whether a time was given)``."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            raise ValueProblem(f"{value.isoformat()!r} has a time-zone; give the local time")
+            raise ValueProblem(f"{quoted(value)} has a time-zone; give the local time")
         return value, True
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day), False
     if isinstance(value, time):
-        raise ValueProblem(f"{value.isoformat()!r} is a time without a date")
+        raise ValueProblem(f"{quoted(value)} is a time without a date")
     return _parse_datetime_text(value)
 
 
@@ -137,7 +154,7 @@ def parse_time(value: CellValue) -> time:
     if isinstance(value, datetime):
         return value.time()
     if isinstance(value, date):
-        raise ValueProblem(f"{value.isoformat()!r} is a date, not a time")
+        raise ValueProblem(f"{quoted(value)} is a date, not a time")
     match = _TIME.fullmatch(value.strip())
     if match:
         h, m, s, ampm = match.groups()
@@ -145,7 +162,7 @@ def parse_time(value: CellValue) -> time:
             return time(_hour(int(h), ampm), int(m), int(s or 0))
         except ValueError:
             pass
-    raise ValueProblem(f"{value!r} is not a time of day (use 19:30)")
+    raise ValueProblem(f"{quoted(value)} is not a time of day (use 19:30)")
 
 
 _MONEY = re.compile(r"(?:\d+|\d{1,3}(?:,\d{3})+)(?:\.\d+)?|\.\d+")
@@ -173,19 +190,19 @@ def _parse_money_text(text: str, symbols: tuple[str, ...]) -> Decimal:
     if not _MONEY.fullmatch(value):
         if re.fullmatch(r"\d+,\d{1,2}", value):
             raise ValueProblem(
-                f"{text!r} uses a decimal comma; write pounds and pence with a point (12.50)"
+                f"{quoted(text)} uses a decimal comma; write pounds and pence with a point (12.50)"
             )
         example = f"{symbols[0]}12.50" if symbols else "12.50"
-        raise ValueProblem(f"{text!r} is not an amount of money (use 12.50 or {example})")
+        raise ValueProblem(f"{quoted(text)} is not an amount of money (use 12.50 or {example})")
     try:
         amount = Decimal(value.replace(",", ""))
     except InvalidOperation:  # pragma: no cover - the pattern above rules this out
-        raise ValueProblem(f"{text!r} is not an amount of money") from None
+        raise ValueProblem(f"{quoted(text)} is not an amount of money") from None
+    if abs(amount) >= Decimal("1e12"):  # before quantize: a long number overflows it
+        raise ValueProblem(f"{quoted(text)} is too large an amount")
     pennies = amount.quantize(_PENNY)
     if pennies != amount:
-        raise ValueProblem(f"{text!r} has fractions of a penny")
-    if abs(pennies) >= Decimal("1e12"):
-        raise ValueProblem(f"{text!r} is too large an amount")
+        raise ValueProblem(f"{quoted(text)} has fractions of a penny")
     return -pennies if negative else pennies
 
 
@@ -194,7 +211,7 @@ def parse_money(value: CellValue, symbols: tuple[str, ...] = POUNDS) -> Decimal:
 
     ``symbols`` are the currency marks accepted before the amount (upper case)."""
     if not isinstance(value, str):
-        raise ValueProblem(f"{cell_text(value)!r} is a date, not an amount of money")
+        raise ValueProblem(f"{quoted(value)} is a date, not an amount of money")
     return _parse_money_text(value, symbols)
 
 
@@ -209,7 +226,7 @@ def parse_count(value: CellValue) -> int:
         number = int(digits.split(".")[0])
         if number < 2**31:
             return number
-    raise ValueProblem(f"{cell_text(value)!r} is not a whole number of seats")
+    raise ValueProblem(f"{quoted(value)} is not a whole number of seats")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -218,4 +235,4 @@ def parse_flag(value: CellValue) -> bool:
     word = normalise_word(cell_text(value))
     if word in FLAG_WORDS:
         return FLAG_WORDS[word]
-    raise ValueProblem(f"{cell_text(value)!r} is not yes or no")
+    raise ValueProblem(f"{quoted(value)} is not yes or no")

@@ -51,6 +51,7 @@ from houselights.sources.kit.values import (
     parse_flag,
     parse_money,
     parse_time,
+    quoted,
 )
 from houselights.sources.upload.columns import (
     COLUMNS,
@@ -224,6 +225,8 @@ class UploadMapper:
         self._reset()
         self.lines_mapped = 0
         self.lines_rejected = 0
+        # The first rejected line's reason: a file refused for its junk lines quotes it.
+        self.first_rejection: str | None = None
 
     # ----------------------------------------------------------------- batches
     def _reset(self) -> None:
@@ -291,6 +294,8 @@ class UploadMapper:
         ))
         self._records_in += 1
         self.lines_rejected += 1
+        if self.first_rejection is None:
+            self.first_rejection = reason
 
     def add(self, line_no: int, cells: Mapping[str, CellValue]) -> None:
         """Map one line (its non-blank cells by template column name), or reject it.
@@ -355,7 +360,7 @@ class UploadMapper:
             except ValueProblem as exc:
                 message = str(exc)
                 if parse is parse_datetime and _SERIAL_RE.fullmatch(cell_text(value).strip()):
-                    message = (f"{cell_text(value)!r} looks like a spreadsheet date serial "
+                    message = (f"{quoted(value)} looks like a spreadsheet date serial "
                                "number; format the column as a date")
                 problems.append(f"{self._label(name)}: {message}")
                 return None
@@ -381,9 +386,9 @@ class UploadMapper:
                     if has_time and starts_at.time() not in (start_time, starts_at.min.time()):
                         problems.append(
                             f"{self._label('instance_time')}: "
-                            f"{cell_text(cells['instance_time'])!r} differs from the time in "
+                            f"{quoted(cells['instance_time'])} differs from the time in "
                             f"{self._label('instance_start')} "
-                            f"{cell_text(cells['instance_start'])!r}"
+                            f"{quoted(cells['instance_start'])}"
                         )
                     starts_at = datetime.combine(starts_at.date(), start_time)
                 line.starts_at = starts_at
@@ -405,12 +410,12 @@ class UploadMapper:
                  what: str, first_line: int) -> None:
         if before:
             problems.append(
-                f"{self._label(name)}: {given!r} differs from {before!r} given for {what} "
-                f"on line {first_line}"
+                f"{self._label(name)}: {quoted(given)} differs from {quoted(before)} given "
+                f"for {what} on line {first_line}"
             )
         else:
             problems.append(
-                f"{self._label(name)}: {given!r} but it was blank for {what} on line "
+                f"{self._label(name)}: {quoted(given)} but it was blank for {what} on line "
                 f"{first_line} (its first line defines it)"
             )
 
@@ -423,7 +428,7 @@ class UploadMapper:
             what = f"order {line.order_id}"
             if seconds != _seconds(line.order_date):
                 problems.append(
-                    f"{self._label('order_date')}: {cell_text(cells['order_date'])!r} differs "
+                    f"{self._label('order_date')}: {quoted(cells['order_date'])} differs "
                     f"from the date of {what} on line {first} (every line of an order "
                     "must give the same order date)"
                 )
@@ -431,12 +436,12 @@ class UploadMapper:
                 line.customer_id
             ):
                 problems.append(
-                    f"{self._label('customer_id')}: {line.customer_id!r} differs from the "
+                    f"{self._label('customer_id')}: {quoted(line.customer_id)} differs from the "
                     f"customer of {what} on line {first}"
                 )
             if line.channel is not None and channel != _CHANNEL_CODE[line.channel]:
                 problems.append(
-                    f"{self._label('channel')}: {cell_text(cells['channel'])!r} differs from "
+                    f"{self._label('channel')}: {quoted(cells['channel'])} differs from "
                     f"the channel of {what} on line {first}"
                 )
         if line.kind in TICKET_LINE_TYPES:

@@ -8,7 +8,13 @@ from __future__ import annotations
 
 import functools
 
-from houselights.sources.kit.values import CellValue, ValueProblem, cell_text, normalise_word
+from houselights.sources.kit.values import (
+    CellValue,
+    ValueProblem,
+    cell_text,
+    normalise_word,
+    quoted,
+)
 from houselights.sources.upload.columns import (
     CHANNEL_WORDS,
     LINE_TYPE_WORDS,
@@ -26,7 +32,7 @@ def parse_line_type(value: CellValue) -> str:
     kind = LINE_TYPE_WORDS.get(normalise_word(cell_text(value)))
     if kind is None:
         raise ValueProblem(
-            f"{cell_text(value)!r} is not a line type (use one of: {', '.join(LINE_TYPES)})"
+            f"{quoted(value)} is not a line type (use one of: {', '.join(LINE_TYPES)})"
         )
     return kind
 
@@ -37,7 +43,7 @@ def parse_status(value: CellValue) -> str:
     status = STATUS_WORDS.get(normalise_word(cell_text(value)))
     if status is None:
         raise ValueProblem(
-            f"{cell_text(value)!r} is not a status (use one of: {', '.join(STATUSES)})"
+            f"{quoted(value)} is not a status (use one of: {', '.join(STATUSES)})"
         )
     return status
 

@@ -17,11 +17,12 @@ from houselights.errors import InputError
 from houselights.exchange.batch import Batch, RawRecord
 from houselights.exchange.state import StreamState
 from houselights.sources.kit.files import FileStream, sha256_of
+from houselights.sources.kit.limits import FileLimits
 from houselights.sources.kit.settings import ConnectionSettings
 from houselights.sources.kit.source import Page, RunPlan, Source, Stream, SyncRequest
 
 from .mapping import RAW_STREAM, batches_from_raw
-from .reader import UploadReader, read_upload
+from .reader import RejectionLimits, UploadReader, read_upload
 
 if TYPE_CHECKING:
     from houselights.context import Houselights
@@ -88,7 +89,12 @@ class UploadSource(Source[ConnectionSettings]):
             )
         plans = []
         for path in request.files:
-            reader = read_upload(Path(path), chunk_rows=self.chunk_rows)  # header checked now
+            reader = read_upload(  # header checked now
+                Path(path),
+                chunk_rows=self.chunk_rows,
+                limits=FileLimits.from_settings(self.hl.settings),
+                rejection=RejectionLimits.from_settings(self.hl.settings),
+            )
             params: dict[str, Any] = {
                 "file": reader.path.name,
                 "sha256": sha256_of(reader.path),
