@@ -14,14 +14,15 @@ from pathlib import Path
 from typing import Literal
 
 from houselights.errors import UploadError
-from houselights.sources.kit.files import Column, ColumnProfile, TableFile
-from houselights.sources.kit.limits import FileLimits
+from houselights.sources.kit.files import Column, ColumnProfile, TableFile, normalise_header
+from houselights.sources.kit.limits import FileLimits, open_regular
 
 __all__ = [
     "CUSTOMERS_PROFILE",
     "PROFILES",
     "SALES_PROFILE",
     "ExportKind",
+    "looks_like_export",
     "recognise",
 ]
 
@@ -103,6 +104,27 @@ CUSTOMERS_PROFILE = ColumnProfile(
 
 PROFILES: dict[ExportKind, ColumnProfile] = {"sales": SALES_PROFILE,
                                              "customers": CUSTOMERS_PROFILE}
+
+
+_PEEK = 1 << 16
+
+
+def looks_like_export(path: Path) -> bool:
+    """A cheap first look: could ``path`` be one of the exports? (A workbook is opened;
+    a text file is judged by its first line, so a large upload is not read again.)"""
+    try:
+        with open_regular(path) as handle:
+            head = handle.read(_PEEK)
+    except (OSError, UploadError):
+        return False
+    if head.startswith(b"PK"):
+        return True
+    text = head.decode("utf-8-sig", errors="replace")
+    first = next((ln for ln in text.splitlines() if ln.strip()), "")
+    cells = {normalise_header(c) for c in first.replace(";", ",").replace("\t", ",").split(",")}
+    return any(
+        all(col.keys & cells for col in profile.required) for profile in PROFILES.values()
+    )
 
 
 def recognise(path: Path, limits: FileLimits | None = None) -> tuple[ExportKind, TableFile]:

@@ -28,7 +28,7 @@ from houselights.sources.kit.setup import SetupCheckResult
 from houselights.sources.kit.source import RunPlan, Source, Stream, SyncRequest
 
 from .client import make_client
-from .exports import recognise
+from .exports import looks_like_export, recognise
 from .mapping import SALES_STREAM, Known
 from .settings import TicketsolveSettings
 from .streams import CatalogueStream, ExportFile, ExportStream, decode_lines, read_export
@@ -203,6 +203,8 @@ class TicketsolveSource(Source[TicketsolveSettings]):
     @classmethod
     def recognises(cls, path: Path) -> bool:
         """Whether ``path`` is a Ticketsolve sales or customer export (by its header)."""
+        if not looks_like_export(path):
+            return False
         try:
             recognise(path)
         except (UploadError, OSError):

@@ -245,7 +245,8 @@ class ExportStream(FileStream["TicketsolveSource"]):
         else:
             records, batch = self._sales(export)
         self.source.notes.setdefault("files", []).append(
-            {"file": export.path.name, "kind": export.kind, "lines": len(export.lines)}
+            {"file": export.path.name, "kind": export.kind, "lines": len(export.lines),
+             "detected": dict(export.detected)}
         )
         yield Page(records=records, cursors=[cursor], batch=batch,
                    done=export.path.stat().st_size, total=export.path.stat().st_size)
