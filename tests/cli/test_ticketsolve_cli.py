@@ -53,7 +53,7 @@ def test_connect_check_sync_status_upload(
 
     assert main(["sync", ORG]) == 0
     out = capsys.readouterr().out
-    assert "Ticketsolve" in out or "ticketsolve" in out
+    assert "3 venues" in out and "sales lines" in out  # raw streams named plainly
     assert main(["status", ORG, "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     text = json.dumps(status)
