@@ -236,7 +236,7 @@ def test_per_run_cap_and_budget_hold(hl: Houselights, sim: TicketsolveSimulator)
         documents = sum(n for path, n in sim.requests(CLIENT).items() if "/events/" in path)
         biggest = max(per_show.values())
         assert documents <= max(12, biggest)
-        assert sim.max_requests_per_second(CLIENT) <= 25 + 3  # rate plus the small burst
+        assert sim.max_requests_per_second(CLIENT) <= 35  # 25/s + burst; unpaced: hundreds
         if not summary.notes["shows_waiting"]:
             break
         assert any("wait for the next sync" in w for w in summary.warnings)
