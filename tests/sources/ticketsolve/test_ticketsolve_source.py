@@ -388,3 +388,14 @@ def test_replay_rebuilds_the_synced_rows(
     assert {t: [r[:-1] for r in v] for t, v in snapshot(hl).items()} == {
         t: [r[:-1] for r in v] for t, v in synced.items()  # all but the load id
     }
+
+
+def test_a_missing_sales_folder_is_reported_and_the_catalogue_still_syncs(
+    hl: Houselights, sim: TicketsolveSimulator, tmp_path: Path
+) -> None:
+    connect(hl, sim, tmp_path / "not-there")
+    summary = sync(hl)
+    assert any("not-there" in w and "--sales-folder" in w for w in summary.warnings)
+    assert rows(hl, "SELECT COUNT(*) FROM instances WHERE org_id = ?")[0][0] == len(
+        sim.truth(CLIENT).listed_performances)
+    assert rows(hl, "SELECT COUNT(*) FROM orders WHERE org_id = ?")[0][0] == 0

@@ -114,10 +114,11 @@ class TicketsolveSource(Source[TicketsolveSettings]):
         folder = self.settings.sales_folder
         assert folder is not None
         if not folder.is_dir():
-            raise InputError(
-                f"The sales folder {folder} does not exist (or is not a folder).",
-                hint="Create it, or connect again with the right --sales-folder.",
-            )
+            # The catalogue still syncs; the summary (and check-setup) say what to fix.
+            self.warn(f"The sales folder {folder} does not exist (or is not a folder), so no "
+                      "export was loaded. Create it, or connect again with the right "
+                      "--sales-folder.")
+            return []
         return [p for p in folder.iterdir()
                 if p.suffix.lower() in _EXPORT_SUFFIXES and not p.name.startswith((".", "~$"))
                 and p.is_file() and not p.is_symlink()]
