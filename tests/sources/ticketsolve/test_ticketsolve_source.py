@@ -27,6 +27,7 @@ from houselights.sources.kit.source import SyncRequest
 from houselights.sources.ticketsolve.simulator import (
     ClientConfig,
     FaultKind,
+    FeedStyle,
     ScaleConfig,
     SimulatorConfig,
     TicketsolveSimulator,
@@ -399,3 +400,31 @@ def test_a_missing_sales_folder_is_reported_and_the_catalogue_still_syncs(
     assert rows(hl, "SELECT COUNT(*) FROM instances WHERE org_id = ?")[0][0] == len(
         sim.truth(CLIENT).listed_performances)
     assert rows(hl, "SELECT COUNT(*) FROM orders WHERE org_id = ?")[0][0] == 0
+
+
+@pytest.mark.parametrize(
+    "style",
+    [
+        FeedStyle(zone_label="GMT"),  # the one public @zone value, on Irish venues
+        FeedStyle(event_time_format="iso"),
+        FeedStyle(event_time_format="local", zone_label=""),  # no offset, no zone
+        FeedStyle(event_time_format="local"),  # no offset, the zone says where
+    ],
+    ids=["gmt-label", "iso", "local-no-zone", "local-with-zone"],
+)
+def test_starts_are_the_venues_local_time_whatever_the_time_style(
+    hl: Houselights, style: FeedStyle
+) -> None:
+    config = SimulatorConfig(
+        clients=(ClientConfig(name=CLIENT, seed=4, organisation="galway",
+                              scale=ScaleConfig(shows=6, performances=30, tickets=0)),),
+        feed=style,
+    )
+    with TicketsolveSimulator(config).running() as styled:
+        connect(hl, styled, None)
+        sync(hl)
+        truth = styled.truth(CLIENT)
+    starts = dict(rows(hl, "SELECT instance_id, starts_at FROM instances WHERE org_id = ?"))
+    # Autumn: the performances run across the October clock change (both offsets seen).
+    assert {p.event_id: p.local_start.replace(tzinfo=None)
+            for p in truth.listed_performances} == starts

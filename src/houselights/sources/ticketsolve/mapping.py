@@ -31,7 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -158,20 +158,33 @@ class Known:
 
 
 def _local(start: Mapping[str, Any] | None, zone: ZoneInfo) -> datetime | None:
-    """A feed time as local wall-clock time of its own zone (or the connection's)."""
+    """A feed time as the venue's local wall-clock time.
+
+    A time written with a non-zero offset (``19:30:00 +0100``) is the local time as
+    written. A time at offset zero (``Z``, ``+0000``) may be UTC: it is converted to its
+    ``@zone`` when that names a real place, else to the connection's zone (both give the
+    same wall-clock time in an Irish or UK winter). The only public ``@zone`` value is
+    ``GMT`` (a third-party fixture), so ``GMT``/``UTC`` never override the connection.
+    """
     if not start:
         return None
     at = datetime.fromisoformat(str(start["at"]))
     if at.tzinfo is None:
         return at
-    named = start.get("zone")
+    offset = at.utcoffset()
+    if offset is not None and offset != timedelta(0):
+        return at.replace(tzinfo=None)
+    named = str(start.get("zone") or "").strip()
     target = zone
-    if named:
+    if named and named.upper() not in _UTC_NAMES:
         try:
-            target = ZoneInfo(str(named))
+            target = ZoneInfo(named)
         except (ValueError, KeyError, OSError):
             target = zone
     return at.astimezone(target).replace(tzinfo=None)
+
+
+_UTC_NAMES = frozenset({"GMT", "UTC", "Z", "ETC/UTC", "ETC/GMT"})
 
 
 def _amount(m: Mapping[str, Any] | None) -> Decimal | None:
