@@ -196,8 +196,12 @@ def test_bad_input_and_withdrawn_access(
 def test_demo_runs_end_to_end(hl_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-serve", "--tickets", "700", "--lines", "1500"]) == 0
     out = capsys.readouterr().out
-    assert out.count("Setup check of") == 2
+    assert out.count("Setup check of") == 3  # two Spektrix systems, one Ticketsolve account
     assert "⚠ Fee merchandise marked as Fee" in out  # the realistic slip in harbour-arts
     assert out.count("Backfill:") == 2 and "incremental sync" in out
     assert "Event ID report — northgate-theatre" in out
     assert "Riverside Arts Centre" in out
+    # The Ticketsolve organisation: catalogue and a season of exports, then a week later.
+    assert "simulated Ticketsolve account" in out
+    assert "Setup check of foyle-quay-theatre (Ticketsolve account foylequay)" in out
+    assert "Event ID report — foyle-quay-theatre" in out

@@ -218,11 +218,15 @@ def demo(
     console.rule("[bold]houselights demo")
     console.print(f"Data directory: {hl.settings.data_dir}   database: {hl.warehouse.display_url}")
     today = run_spektrix_demo(hl, tickets=tickets, days=3)
+    from houselights.cli.demo_ticketsolve import run_ticketsolve_demo
+
+    ticketsolve_org, ticketsolve_today = run_ticketsolve_demo(hl)
     console.rule(f"[bold]{DEMO_NAME}[/] — a box office export, uploaded")
     run_upload_demo(hl, lines=lines, seed=seed)
     console.rule("[bold]Event ID reports[/] (what Illuminate asks each organisation for)")
     for o in SPEKTRIX_ORGS:
         show_event_report(hl, o.slug, on=today)
+    show_event_report(hl, ticketsolve_org, on=ticketsolve_today)
     show_event_report(hl, DEMO_ORG)
     console.print(
         f"Explore: houselights status {SPEKTRIX_ORGS[0].slug} · houselights runs list "
