@@ -186,3 +186,24 @@ def test_tokens_through_the_api(api: Api) -> None:
     gone = api("DELETE", f"/orgs/riverside/tokens/{other.json()['token_id']}")
     assert gone.status_code == 404
     assert api("DELETE", f"/tokens/{other.json()['token_id']}", token=admin).status_code == 200
+
+
+def test_health_and_metrics(api: Api) -> None:
+    health = api.http.get("/health")
+    assert health.status_code == 200 and health.json()["database"] == "ok"
+    assert api.http.get("/metrics").status_code == 401
+    refused = api.http.get("/metrics", headers={"Authorization": f"Bearer {api.token}"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "permission_denied"
+    with api.hl.warehouse.connect() as s, s.transaction():
+        admin = create_token(s, "admin").token
+        from houselights.jobs import store
+
+        store.enqueue(s, "riverside", "spektrix", "manual")
+    text = api.http.get("/metrics", headers={"Authorization": f"Bearer {admin}"}).text
+    # parsed with the Prometheus text parser, not by the code that wrote it
+    from prometheus_client.parser import text_string_to_metric_families
+
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    queued = [s for s in families["houselights_jobs"].samples if s.labels["status"] == "queued"]
+    assert queued[0].value == 1.0
+    assert "houselights_sync_duration_seconds" in families

@@ -352,7 +352,11 @@ class UploadErrorDetail(Strict):
     code: str
     message: str
     hint: str
-    row_errors: list[RowErrorOut]
+    row_errors: list[RowErrorOut] = Field(
+        default_factory=list,
+        description="With code invalid_upload: the first lines that made the file refused "
+        "(empty when the file itself is unusable).",
+    )
 
 
 class UploadErrorBody(Strict):

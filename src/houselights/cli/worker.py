@@ -105,14 +105,10 @@ def jobs(
                 "org": j.org_id,
                 "source": j.source,
                 "status": j.status,
-                "kind": j.kind,
                 "attempts": j.attempts,
-                "queued": j.queued_at,
                 "started": j.started_at,
-                "finished": j.finished_at,
                 "next_attempt": j.run_after,
                 "last_error": j.last_error,
-                "id": j.job_id,
             }
             for j in rows
         ],

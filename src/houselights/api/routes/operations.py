@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from houselights.api import tokens
 from houselights.api.deps import Ctx, Name, PageQuery, RequestContext, Slug, paged
+from houselights.api.errors import ErrorBody
 from houselights.api.models import (
     ConnectionControlOut,
     CreatedTokenOut,
@@ -26,7 +27,7 @@ from houselights.api.models import (
     UploadErrorBody,
     UploadOut,
 )
-from houselights.errors import InputError, NotFoundError, PermissionDeniedError
+from houselights.errors import NotFoundError, PermissionDeniedError, UploadError
 from houselights.jobs import queue, store
 from houselights.orgs.service import Connection
 from houselights.services import exchange as svc
@@ -36,6 +37,9 @@ __all__ = ["router"]
 router = APIRouter()
 
 _SUFFIXES = {".csv", ".tsv", ".txt", ".xlsx"}
+_BAD_BODY: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "The body cannot be parsed"}
+}
 
 
 def _saved(upload: UploadFile, folder: Path) -> Path:
@@ -57,7 +61,10 @@ def _saved(upload: UploadFile, folder: Path) -> Path:
     tags=["uploads"],
     summary="Upload a file",
     response_model=UploadOut,
-    responses={422: {"model": UploadErrorBody, "description": "The file is refused"}},
+    responses={
+        400: {"model": ErrorBody, "description": "The multipart body cannot be parsed"},
+        422: {"model": UploadErrorBody, "description": "The file is refused"},
+    },
 )
 def upload(
     ctx: Ctx, slug: Slug,
@@ -68,7 +75,7 @@ def upload(
     A file refused as a whole answers 422 with the lines that made it refuse."""
     org_id = ctx.org(slug, "manage")  # permission before anything about the request
     if file is None:
-        raise InputError(
+        raise UploadError(
             "The request has no file.",
             hint="Send the file as the multipart form field 'file' "
             "(curl -F file=@sales.csv …).",
@@ -185,7 +192,7 @@ def list_all_tokens(ctx: Ctx, request: Request, page: PageQuery) -> dict[str, An
 
 @router.post(
     "/tokens", tags=["tokens"], summary="Create a token", status_code=201,
-    response_model=CreatedTokenOut,
+    response_model=CreatedTokenOut, responses=_BAD_BODY,
 )
 def create_any_token(ctx: Ctx, body: TokenIn) -> JSONResponse:
     """Create a token of any kind (admin only); the token is in this answer only."""
@@ -229,7 +236,7 @@ def list_org_tokens(ctx: Ctx, request: Request, slug: Slug, page: PageQuery) -> 
 
 
 @router.post("/orgs/{slug}/tokens", tags=["tokens"], summary="Create an organisation token",
-             status_code=201, response_model=CreatedTokenOut)
+             status_code=201, response_model=CreatedTokenOut, responses=_BAD_BODY)
 def create_org_token(ctx: Ctx, slug: Slug, body: OrgTokenIn | None = None) -> JSONResponse:
     """Create a token for the organisation (as `houselights token create org SLUG`);
     the token is in this answer only."""
