@@ -109,3 +109,21 @@ def test_failing_box_office_is_retried_with_backoff_then_failed(
         assert current.last_error and current.finished_at is not None
         assert len(waits) == 1 and 119 <= waits[0] <= 130  # 60 s, then 120 s
     hl.close()
+
+
+def test_withdrawn_access_is_not_retried_and_pauses(tmp_path: Path, warehouse_url: str) -> None:
+    hl = make_hl(tmp_path, warehouse_url)
+    scheduler = EmbeddedScheduler(hl, retry=RetryPolicy(max_attempts=5, base_seconds=0.01))
+    with running(sim_config(tickets=300)) as sim:
+        connect(hl, sim, org="org-a")
+        sim.set_partner_access("demo", False)
+        (outcome,) = scheduler.tick().ran.values()
+        assert outcome.result == "failed"
+        with hl.warehouse.connect() as s:
+            (job,) = store.list_jobs(s, "org-a")
+            status = s.fetchone(
+                "SELECT status FROM connections WHERE org_id = 'org-a' AND source = 'spektrix'")
+        assert job.status == "failed" and job.attempts == 1 and job.run_after is None
+        assert status == ("paused",)
+        assert due_connections(hl) == []  # a paused connection is not scheduled
+    hl.close()
