@@ -154,6 +154,8 @@ def test_sync_now_pause_resume_and_jobs(api: Api, tmp_path: Path) -> None:
         assert paused.json()["secrets"]["api_key"] != sim.credentials()["clients"][0]["api_key"]
         statuses = {j["status"] for j in api("GET", "/orgs/riverside/jobs").json()["items"]}
         assert "queued" not in statuses  # a waiting sync is cancelled by the pause
+        refused = api("POST", "/orgs/riverside/connections/spektrix/sync")
+        assert refused.status_code == 409 and "paused" in refused.json()["error"]["message"]
         resumed = api("POST", "/orgs/riverside/connections/spektrix/resume").json()
         assert resumed["paused"] is False and resumed["status"] == "active"
     filtered = api("GET", "/orgs/riverside/jobs", params={"status": "running"}).json()

@@ -113,7 +113,13 @@ def request_sync(hl: Houselights, org_id: str, source: str | None = None) -> Job
     """
     name = open_source(hl, org_id, source).source.name
     with hl.warehouse.connect() as s, s.transaction():
-        get_connection(s, org_id, name)
+        conn = get_connection(s, org_id, name)
+        if conn.status == "paused" and conn.status_reason == PAUSED_BY_USER:
+            raise ConflictError(
+                f"{org_id}'s {name} connection is paused.",
+                hint=f"Resume it first (`houselights org resume {org_id}`, or Resume on the "
+                "dashboard).",
+            )
         job, created = store.enqueue(s, org_id, name, "manual")
     if created:
         _submit(hl, job)
