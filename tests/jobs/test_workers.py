@@ -19,7 +19,7 @@ from houselights.sources.spektrix.simulator import FaultKind, SpektrixSimulator
 from ..conftest import PgSchemas
 from .fleet_kit import connect_fleet, fleet_config, org_of, poll, workers
 
-ENV = {"jobs_tick_seconds": 1, "jobs_stalled_seconds": 4, "jobs_retry_seconds": 1,
+ENV = {"jobs_tick_seconds": 1, "jobs_stalled_seconds": 8, "jobs_retry_seconds": 1,
        "jobs_max_attempts": 3}
 BUDGET = 40.0  # requests per second per organisation, and the simulator's limit per login
 
