@@ -116,7 +116,9 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
 
     Choices: like the Spektrix report (criteria on instance date, output event fields),
     an event is listed when any of its instances starts in the period, and First/Last
-    Instance are over **all** its instances, cancelled ones included.
+    Instance are over **all** its instances, cancelled ones included. Instances flagged
+    supplementary (interval drinks, programmes, car parking) are not performances, so an
+    event with only supplementary instances in the period is not listed.
     """
     sliced = _sql.slice_conditions(filters, "s")
     slice_sql = f" AND {sliced.text}" if sliced.text else ""
@@ -127,7 +129,8 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
         JOIN instances i ON i.org_id = e.org_id AND i.event_id = e.event_id
         WHERE e.org_id = ? AND e.event_id IN (
             SELECT s.event_id FROM instances s
-            WHERE s.org_id = ? AND s.starts_at >= ? AND s.starts_at < ?{slice_sql})
+            WHERE s.org_id = ? AND s.starts_at >= ? AND s.starts_at < ?
+              AND NOT s.is_supplementary{slice_sql})
         GROUP BY e.event_id, e.name, e.event_code
         ORDER BY MIN(i.starts_at), e.event_id
         """,

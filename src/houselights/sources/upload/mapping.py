@@ -537,13 +537,11 @@ class UploadMapper:
         customer_id = line.customer_id
         if customer_id is not None and (key := _compact_key(customer_id)) not in self._customers:
             self._customers.add(key)
-            raw_postcode = text(cells, "customer_postcode")
-            info = normalise_postcode(raw_postcode)
-            postcode = info.postcode if info.valid else (
-                raw_postcode.upper() if raw_postcode else None
-            )
+            # An invalid postcode is stored as NULL (metrics.md, M22): it is not a captured
+            # postcode. The value as written stays in the raw record.
+            info = normalise_postcode(text(cells, "customer_postcode"))
             rows["customers"].append((
-                customer_id, postcode, info.area, info.district, info.region, None, None, None,
+                customer_id, info.postcode, info.area, info.district, info.region, None, None, None,
             ))
         known = self._orders.get(line.order_id)
         if known is None:
