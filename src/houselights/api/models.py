@@ -43,6 +43,7 @@ __all__ = [
     "PageOut",
     "PeriodOut",
     "QuarantinedRowOut",
+    "RecipientsOut",
     "RunOut",
     "SetupCheckOut",
     "Timestamp",
@@ -308,3 +309,10 @@ class CohortOut(Strict):
     organisations: list[str] | None = Field(
         description="The members: only for an admin or the viewer itself."
     )
+
+
+class RecipientsOut(Strict):
+    """The recipients an organisation has granted benchmarks (the cohorts it is in)."""
+
+    org_id: str
+    recipients: list[str]

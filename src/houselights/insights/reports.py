@@ -18,7 +18,7 @@ import pyarrow as pa
 from houselights.errors import InputError
 from houselights.insights import _sql, facts
 from houselights.insights.filters import Filters
-from houselights.insights.periods import Period, financial_quarters
+from houselights.insights.periods import Basis, Period, financial_quarters
 from houselights.insights.results import InsightResult
 from houselights.warehouse.base import Session
 from houselights.warehouse.history import check_results_of_runs, list_runs, quarantine_groups
@@ -340,6 +340,7 @@ class QuarterlyActivityReport(InsightResult):
     period: Period
     quarters: tuple[QuarterActivity, ...]
     total: QuarterActivity
+    basis: Basis = "performance"  # always: the report is by performance date
 
 
 def funder_quarterly_report(session: Session, filters: Filters) -> QuarterlyActivityReport:
