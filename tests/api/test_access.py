@@ -31,6 +31,7 @@ UNSCOPED = {
     ("GET", "/api/v1/orgs"),
     ("GET", "/api/v1/metrics"),
     ("GET", "/api/v1/definitions"),  # the documentation of the metrics: any token
+    ("GET", "/api/v1/geography/places"),  # postcode areas and their points: any token
     ("GET", "/api/v1/benchmarks/cohort"),
     ("GET", "/api/v1/benchmarks/kpis"),
     ("GET", "/api/v1/benchmarks/distribution/{dimension}"),

@@ -123,6 +123,8 @@ def test_the_map_places_known_areas_and_suppresses_small_numbers(served: Served)
         assert cell["suppressed"] == (counts[cell["code"]] < 10)
         assert (cell["bookers"] is None) == cell["suppressed"]
     assert placed["suppressed_cells"] == sum(1 for c in placed["cells"] if c["suppressed"])
+    everywhere = get(served, "/api/v1/geography/places")["places"]
+    assert len(everywhere) == len(postcode_areas())  # every area has a point
     regions = get(served, f"{ORG}/insights/geography-map", period="2024/25", level="region")
     assert {c["code"] for c in regions["cells"]} <= {
         a.region for a in postcode_areas() if a.region

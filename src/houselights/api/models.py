@@ -170,6 +170,11 @@ class FilterOptionsOut(Strict):
     venues: list[VenueOption]
     seasons: list[str]
     financial_years: list[str]
+    default_year: str | None = Field(
+        description="The year to open on: the latest financial year with a performance "
+        "that had taken place by the organisation's latest order (None without data)."
+    )
+    data_until: date | None = Field(description="The day of the organisation's latest order.")
 
 
 class ConnectionOut(Strict):

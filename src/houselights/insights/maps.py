@@ -29,7 +29,17 @@ from houselights.insights.suppression import SuppressionPolicy
 from houselights.model.postcodes import postcode_area, postcode_areas
 from houselights.warehouse.base import Session
 
-__all__ = ["MAP_LEVELS", "MapCell", "MapLevel", "PlacedDistribution", "area_points", "map_cells"]
+__all__ = [
+    "MAP_LEVELS",
+    "MapCell",
+    "MapLevel",
+    "MapPlace",
+    "MapPlaces",
+    "PlacedDistribution",
+    "area_points",
+    "map_cells",
+    "map_places",
+]
 
 MapLevel = Literal["area", "region"]
 MAP_LEVELS: tuple[MapLevel, ...] = ("area", "region")
@@ -63,6 +73,36 @@ def _region_points() -> dict[str, tuple[float, float]]:
         )
         for region, pts in members.items()
     }
+
+
+@dataclass(frozen=True)
+class MapPlace(InsightResult):
+    """A postcode area and the point it is drawn at."""
+
+    code: str
+    name: str
+    region: str | None
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class MapPlaces(InsightResult):
+    """Every postcode area with a point: the backdrop a map draws its figures on."""
+
+    places: tuple[MapPlace, ...]
+
+
+def map_places() -> MapPlaces:
+    """Every postcode area that has a point, sorted by its letters (no data involved)."""
+    points = area_points()
+    return MapPlaces(
+        tuple(
+            MapPlace(a.area, a.name, a.region, *points[a.area])
+            for a in postcode_areas()
+            if a.area in points
+        )
+    )
 
 
 @dataclass(frozen=True)

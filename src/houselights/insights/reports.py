@@ -248,6 +248,7 @@ class EventSales(InsightResult):
     """Sales of one event over its performances in the period."""
 
     event_id: str
+    event_code: str | None  # the Event ID people see in the box office (Spektrix)
     event_name: str | None
     season: str | None
     category: str | None
@@ -276,7 +277,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
     base = _per_instance(filters)
     rows = session.fetch_dicts(
         f"""{base.text}
-        SELECT pi.event_id, e.name AS event_name, e.season, e.category,
+        SELECT pi.event_id, e.event_code, e.name AS event_name, e.season, e.category,
                MIN(pi.starts_at) AS first_performance, MAX(pi.starts_at) AS last_performance,
                COUNT(*) FILTER (WHERE NOT pi.cancelled) AS performances,
                COUNT(*) FILTER (WHERE pi.cancelled) AS cancelled_performances,
@@ -287,7 +288,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
                SUM(pi.paid) AS paid, SUM(pi.comps) AS comps, SUM(pi.income) AS income
         FROM pi
         LEFT JOIN events e ON e.org_id = ? AND e.event_id = pi.event_id
-        GROUP BY pi.event_id, e.name, e.season, e.category
+        GROUP BY pi.event_id, e.event_code, e.name, e.season, e.category
         ORDER BY MIN(pi.starts_at), pi.event_id
         """,
         [*base.params, filters.org_id],
@@ -295,6 +296,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
     return [
         EventSales(
             event_id=r["event_id"],
+            event_code=r["event_code"],
             event_name=r["event_name"],
             season=r["season"],
             category=r["category"],

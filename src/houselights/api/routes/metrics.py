@@ -13,7 +13,7 @@ from houselights.api.deps import Ctx, FilterQuery, Name, Slug
 from houselights.api.models import MetricDefinitionOut, model_of
 from houselights.insights.definitions import Definitions, definitions
 from houselights.insights.geography import GeographyLevel
-from houselights.insights.maps import MapLevel, PlacedDistribution, map_cells
+from houselights.insights.maps import MapLevel, MapPlaces, PlacedDistribution, map_cells, map_places
 from houselights.insights.trends import DEFAULT_TREND_MONTHS, MonthlyTrends, monthly_trends
 from houselights.warehouse.base import Session
 
@@ -144,3 +144,12 @@ def geography_map(
     suppression threshold are kept without figures."""
     scoped = filters.for_org(ctx.org(slug, "data"))
     return map_cells(ctx.session, scoped, level, ctx.suppression).to_dict()
+
+
+@router.get(
+    "/geography/places", summary="Postcode areas on the map", response_model=model_of(MapPlaces)
+)
+def places(ctx: Ctx) -> dict[str, Any]:
+    """Every UK postcode area with the point it is drawn at (reference data shipped with
+    the package, no organisation's figures)."""
+    return map_places().to_dict()
