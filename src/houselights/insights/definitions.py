@@ -3,7 +3,8 @@
 ``data/metrics.md`` is a copy of ``docs/metrics.md`` (a test keeps the two identical), so
 the API and the dashboard can link every figure to its definition without the docs
 folder being installed. Its *Metrics* table gives one :class:`Definition` per metric id,
-its *Reports* table one per report function, and its *Common rules* are kept whole.
+its *Reports* table one per report function, its *Benchmarks* bullets one per benchmark
+function, and its *Common rules* are kept whole.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ def _rows(section: str) -> list[list[str]]:
     return [_cells(x) for x in lines[2:]]  # past the header and its rule
 
 
+_BULLET = re.compile(r"^- \*\*`(\w+)`\*\*:?\s*(.*?)(?=^- |\Z)", re.M | re.S)
+
+
 def _plain(cell: str) -> str:
     return cell.replace("`", "").replace("**", "")
 
@@ -77,4 +81,8 @@ def definitions() -> Definitions:
         function, what, basis, choice = cells[:4]
         key = _plain(function)
         found.append(Definition(key, "report", key.replace("_", " "), what, basis, choice))
+    # Benchmarks are bullets: "- **`benchmark_kpis`**: what it is…" (to the next bullet).
+    for match in _BULLET.finditer(_section(text, "Benchmarks")):
+        key, body = match.group(1), " ".join(match.group(2).split())
+        found.append(Definition(key, "benchmark", key.replace("_", " "), body, "both", ""))
     return Definitions(common_rules=_section(text, "Common rules"), definitions=tuple(found))
