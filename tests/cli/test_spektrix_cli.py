@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from houselights.cli.main import app, main
+from houselights.context import Houselights
+from houselights.insights import benchmark_kpis, parse_period
 from houselights.sources.spektrix.simulator import (
     ClientConfig,
     ScaleConfig,
@@ -196,8 +198,15 @@ def test_bad_input_and_withdrawn_access(
 def test_demo_runs_end_to_end(hl_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-serve", "--tickets", "700", "--lines", "1500"]) == 0
     out = capsys.readouterr().out
-    assert out.count("Setup check of") == 2
+    assert out.count("Setup check of") == 5
     assert "⚠ Fee merchandise marked as Fee" in out  # the realistic slip in harbour-arts
-    assert out.count("Backfill:") == 2 and "incremental sync" in out
+    assert out.count("Backfill:") == 5 and "incremental sync" in out
     assert "Event ID report — northgate-theatre" in out
     assert "Riverside Arts Centre" in out
+    # Six organisations grant the demo funder benchmarks: a cohort big enough to show.
+    assert "6 organisations grant 'demo-arts-council' benchmarks" in out
+    hl = Houselights()
+    with hl.warehouse.connect() as s:
+        kpis = benchmark_kpis(s, "demo-arts-council", parse_period("2024/25"))
+    hl.close()
+    assert (kpis.cohort_size, kpis.status) == (6, "ok")

@@ -253,7 +253,7 @@ function barSpec(values, x, y, opts = {}) {
       x: { field: x, type: "nominal", sort: opts.sort ?? null, title: opts.xTitle ?? null,
         axis: { labelAngle: opts.angle ?? -30, labelLimit: 160 } },
       y: { field: y, type: "quantitative", title: opts.yTitle ?? null,
-        axis: { format: opts.yFormat || ",.0f" } },
+        axis: { format: opts.yFormat || ",.0f", tickMinStep: opts.yFormat ? undefined : 1 } },
       tooltip: [{ field: x, type: "nominal" },
         { field: y, type: "quantitative", format: opts.yFormat || ",.2~f" }],
     },
@@ -268,7 +268,7 @@ function hbarSpec(values, label, measure, opts = {}) {
     encoding: {
       y: { field: label, type: "nominal", sort: "-x", title: null, axis: { labelLimit: 240 } },
       x: { field: measure, type: "quantitative", title: opts.title ?? null,
-        axis: { format: opts.format || ",.0f" } },
+        axis: { format: opts.format || ",.0f", tickMinStep: 1 } },
     },
   };
 }
@@ -282,7 +282,7 @@ function groupedSpec(values, label, series, measure, opts = {}) {
         axis: { labelAngle: -30, labelLimit: 160 } },
       xOffset: { field: series },
       y: { field: measure, type: "quantitative", title: opts.title ?? null,
-        axis: { format: opts.format || ",.0f" } },
+        axis: { format: opts.format || ",.0f", tickMinStep: opts.format ? undefined : 1 } },
       color: { field: series, type: "nominal", title: null, scale: { range: COLOURS } },
     },
   };
@@ -776,7 +776,7 @@ async function geography() {
         stroke: "#fff", strokeWidth: 0.5 },
       encoding: { longitude: { field: "lon", type: "quantitative" },
         latitude: { field: "lat", type: "quantitative" },
-        size: { field: measure, type: "quantitative", scale: { range: [40, 1800] },
+        size: { field: measure, type: "quantitative", scale: { range: [60, 1800], zero: false },
           legend: { title: measure === "income" ? "Income (£)" : "Bookers", format: ",.0f" } },
         tooltip: [{ field: "name", title: "Place" },
           { field: "bookers", title: "Bookers", format: "," },
@@ -1224,6 +1224,8 @@ async function start() {
       await setUpFilters();
       await PAGES[page]();
     }
+    // Milliseconds from navigation to every figure drawn (read by bench/dashboard_pages.py).
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = "true";
   } catch (error) {
     if (error.status !== 401) showError("Could not load this page", error);
