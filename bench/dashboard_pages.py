@@ -68,6 +68,9 @@ def main() -> int:
     parser.add_argument("--tickets", type=int, default=6_000, help="per Spektrix system")
     parser.add_argument("--lines", type=int, default=20_000, help="upload lines")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument(
+        "--screenshots", type=Path, help="also write a PNG of each page to this folder"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hl-bench-pages-") as tmp:
         data = Path(tmp)
@@ -115,6 +118,8 @@ def main() -> int:
                 for slug, url in urls:
                     ready_ms(browser, url)  # first load warms the insight facts
                     times = [ready_ms(browser, url) for _ in range(args.repeat)]
+                    if args.screenshots:
+                        browser.screenshot(args.screenshots / f"dashboard-{slug}.png")
                     worst = max(worst, max(times))
                     print(f"{slug:<14}{statistics.median(times):>10.0f}{max(times):>10.0f}")
                 print(f"slowest page load: {worst:.0f} ms (target: under 1,000 ms)")

@@ -142,6 +142,19 @@ class Browser:
                 found.append(f"{params['entry'].get('url', '')}: {params['entry']['text']}")
         return found
 
+    def press(self, key: str, code: str, key_code: int) -> None:
+        """Press and release one key, as a keyboard would (trusted events)."""
+        for kind in ("rawKeyDown", "keyUp"):
+            self.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                code=code,
+                windowsVirtualKeyCode=key_code,
+            )
+        if key == "Enter":
+            self.send("Input.dispatchKeyEvent", type="char", text="\r")
+
     def screenshot(self, path: Path) -> None:
         """Write a PNG of the whole page (kept as a test artefact, never compared)."""
         size = self.evaluate(

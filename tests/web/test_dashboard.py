@@ -326,6 +326,22 @@ def test_event_page_and_order_date_basis(browser: Browser, site: Served) -> None
     assert browser.errors() == []
 
 
+def test_the_keyboard_reaches_the_content_first(browser: Browser, site: Served) -> None:
+    sign_in(browser, site, site.tokens["admin"])
+    load(browser, f"{base(site)}/dashboard/overview?org=alpha")
+    browser.press("Tab", "Tab", 9)
+    assert browser.evaluate("document.activeElement.textContent") == "Skip to the content"
+    browser.press("Enter", "Enter", 13)
+    browser.wait_for("location.hash === '#content'")
+    assert browser.evaluate("document.activeElement.id") == "content"
+    # Then on through the page: the first tile's definition link is a tab stop.
+    for _ in range(3):
+        browser.press("Tab", "Tab", 9)
+        if browser.evaluate("document.activeElement.classList.contains('definition')"):
+            break
+    assert browser.evaluate("document.activeElement.closest('.tile') !== null")
+
+
 def test_text_from_the_data_is_never_html(browser: Browser, site: Served) -> None:
     sign_in(browser, site, site.tokens["alpha"])
     load(browser, f"{base(site)}/dashboard/events?org=alpha&period=2025/26")

@@ -747,7 +747,7 @@ async function geography() {
   });
   const [placed, regions, places] = await Promise.all([
     api(orgPath("/insights/geography-map"), { ...f, level }),
-    api(orgPath("/insights/geography"), { ...f, level: "region" }),
+    level === "region" ? null : api(orgPath("/insights/geography-map"), { ...f, level: "region" }),
     api("/geography/places"),
   ]);
   describePeriod(placed.period, placed.basis);
@@ -759,7 +759,7 @@ async function geography() {
   const hidden = placed.cells.filter((c) => c.suppressed);
   const projection = { type: "mercator" };
   await chart(byId("chart-map"), {
-    height: 520,
+    height: 640,
     projection,
     layer: [
       { data: { values: places.places }, mark: { type: "circle", size: 12, color: "#c5cad3" },
@@ -784,10 +784,13 @@ async function geography() {
           { field: "income", title: "Income (£)", format: ",.2f" }] } },
     ],
   }, placed.cells, { total: shown.reduce((a, c) => a + c.bookers, 0) });
-  const regionRows = regions.cells.map((c) => ({ region: c.label, bookers: c.bookers,
+  const byRegion = (regions || placed).cells.filter((c) => !c.suppressed);
+  const regionRows = byRegion.map((c) => ({ region: c.code, bookers: c.bookers,
     tickets: c.tickets, income: c.income }));
   await chart(byId("chart-regions"), hbarSpec(regionRows, "region", "bookers",
-    { title: "Bookers" }), regionRows, { total: regions.bookers });
+    { title: "Bookers" }), regionRows,
+  { total: regionRows.reduce((a, r) => a + r.bookers, 0),
+    emptyText: `Every region has fewer than ${placed.threshold} bookers.` });
   table(byId("table-areas"), [...placed.cells].sort((a, b) => (b.bookers ?? 0) - (a.bookers ?? 0)), [
     { key: "code", label: level === "area" ? "Postcode area" : "Region" },
     { key: "name", label: "Name" },
