@@ -875,7 +875,10 @@ async function quality() {
   const recent = runs.items.slice(0, 20).reverse();
   const rows = [];
   for (const run of recent) {
-    const when = fmtTime(run.started_at);
+    // One bar group per run: its start to the second and its kind (two runs can share
+    // a minute).
+    const m = /T(\d{2}:\d{2}:\d{2})/.exec(String(run.started_at));
+    const when = `${fmtDate(run.started_at).slice(0, 5)} ${m ? m[1] : ""} ${run.kind}`;
     rows.push({ run: when, run_id: run.run_id, measure: "published", rows: run.rows_published || 0 });
     rows.push({ run: when, run_id: run.run_id, measure: "unchanged", rows: run.rows_unchanged || 0 });
     rows.push({ run: when, run_id: run.run_id, measure: "quarantined",
@@ -1136,12 +1139,16 @@ async function benchmarks() {
   }, kpis.kpis.map((k) => ({ ratio: k.name, organisations: k.organisations, p25: k.p25,
     median: k.median, p75: k.p75, this_organisation: k.org_value, index: k.index,
     suppressed: k.suppressed ? plainReason(k.reason) : "" })));
+  // Each ratio in its own unit (rates as %, yield in £), from the catalogue's metric ids.
+  const UNIT = { M07: fmtPct, M10: fmtMoney, M13: fmtPct, M14: fmtPct, M32: fmtPct };
+  const inUnit = (field) => (k) => (UNIT[k.metric] || fmtNum)(k[field]);
   table(byId("table-kpis"), kpis.kpis, [
-    { key: "name", label: "Ratio" }, { key: "organisations", label: "Organisations", num: true },
-    { key: "p25", label: "25th percentile", num: true, fmt: fmtNum },
-    { key: "median", label: "Median", num: true, fmt: fmtNum },
-    { key: "p75", label: "75th percentile", num: true, fmt: fmtNum },
-    { key: "org_value", label: "This organisation", num: true, fmt: fmtNum },
+    { key: "name", label: "Ratio", link: (k) => `/dashboard/definitions#${k.metric}` },
+    { key: "organisations", label: "Organisations", num: true },
+    { key: inUnit("p25"), label: "25th percentile", num: true },
+    { key: inUnit("median"), label: "Median", num: true },
+    { key: inUnit("p75"), label: "75th percentile", num: true },
+    { key: inUnit("org_value"), label: "This organisation", num: true },
     { key: (k) => (k.suppressed ? `not shown: ${plainReason(k.reason)}` : fmtNum(k.index)),
       label: "Index" },
   ]);
