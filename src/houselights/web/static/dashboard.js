@@ -471,9 +471,7 @@ async function overview() {
   const quarterRows = quarters.quarters.map((q) => ({ quarter: q.label,
     attendance: q.attendance, performances: q.performances, income: q.gross_ticket_income }));
   const kindRows = income.kinds.map((k) => ({ kind: k.kind, lines: k.lines, income: k.income }));
-  const top = [...events.items].sort((a, b) => b.tickets - a.tickets).slice(0, 10)
-    .map((e) => ({ event: e.event_name || e.event_id, event_id: e.event_id, tickets: e.tickets,
-      income: e.income }));
+  const top = topEvents(events.items, 10);
   await Promise.all([
     chart(byId("chart-quarters"), barSpec(quarterRows, "quarter", "attendance",
       { yTitle: "Tickets issued", angle: 0 }), quarterRows,
@@ -484,6 +482,18 @@ async function overview() {
     chart(byId("chart-top"), hbarSpec(top, "event", "tickets", { title: "Tickets issued" }),
       top),
   ]);
+}
+
+/* The events with most tickets, labelled by name — with the Event ID when two share a
+ * name (a chart would otherwise add them up under one bar). */
+function topEvents(items, n) {
+  const count = {};
+  for (const e of items) count[e.event_name] = (count[e.event_name] || 0) + 1;
+  return [...items].sort((a, b) => b.tickets - a.tickets).slice(0, n).map((e) => ({
+    event: !e.event_name ? e.event_code || e.event_id
+      : count[e.event_name] > 1 ? `${e.event_name} (${e.event_code || e.event_id})` : e.event_name,
+    event_id: e.event_code || e.event_id, tickets: e.tickets, income: e.income,
+  }));
 }
 
 const KIND_WORDS = { ticket: "Tickets", supplementary: "Supplementary", product: "Products",
@@ -600,9 +610,7 @@ async function events() {
   const f = filterParams();
   const all = await api(orgPath("/reports/sales-by-event"), { ...f, limit: 500 });
   describeEventsPeriod(f);
-  const top = [...all.items].sort((a, b) => b.tickets - a.tickets).slice(0, 15)
-    .map((e) => ({ event: e.event_name || e.event_id, event_id: e.event_code || e.event_id,
-      tickets: e.tickets, income: e.income }));
+  const top = topEvents(all.items, 15);
   await chart(byId("chart-events"), hbarSpec(top, "event", "tickets", { title: "Tickets" }), top);
   const load = async (offset) => {
     const result = await api(orgPath("/reports/sales-by-event"), { ...f, limit: 25, offset });
@@ -928,6 +936,29 @@ async function setupCheck(source, target, button) {
   }
 }
 
+/* The organisation's recent jobs; false when this server has no jobs route. */
+async function showJobs() {
+  const target = byId("table-jobs");
+  let jobs;
+  try {
+    jobs = await api(orgPath("/jobs"), { limit: 20 });
+  } catch (error) {
+    target.replaceChildren(el("p", { class: "message", text: unavailable(error) }));
+    return false;
+  }
+  const items = Array.isArray(jobs) ? jobs : jobs.items || [];
+  table(target, items, [
+    { key: (j) => j.job_id || j.id, label: "Job" },
+    { key: (j) => j.kind || j.action || "", label: "What" },
+    { key: "source", label: "Source" },
+    { key: "status", label: "Status" },
+    { key: (j) => j.created_at || j.queued_at || j.started_at, label: "Started", fmt: fmtTime },
+    { key: (j) => j.run_id || "", label: "Run" },
+    { key: (j) => j.message || j.error || "", label: "Message" },
+  ], "No jobs yet.");
+  return true;
+}
+
 async function connectionAction(source, action, target, button) {
   button.disabled = true;
   try {
@@ -936,6 +967,7 @@ async function connectionAction(source, action, target, button) {
     if (action === "sync") {
       target.textContent = `Sync started: job ${result.job_id} (${result.status}).`;
       target.dataset.job = result.job_id;
+      await showJobs();
     } else {
       target.textContent = result.paused ? "Paused: scheduled syncs are skipped."
         : "Running: scheduled syncs go ahead.";
