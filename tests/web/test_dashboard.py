@@ -178,6 +178,22 @@ def rendered(browser: Browser, chart_id: str) -> bool:
     )
 
 
+def downloaded(browser: Browser, selector: str) -> str:
+    """Click the button at ``selector`` and return the text of the file it offers (the
+    page's blob is caught and the link's click that would save it is swallowed)."""
+    return str(
+        browser.evaluate(
+            "new Promise((ok) => { const original = URL.createObjectURL;"
+            " const click = HTMLAnchorElement.prototype.click;"
+            " HTMLAnchorElement.prototype.click = function () {"
+            " HTMLAnchorElement.prototype.click = click; };"
+            " URL.createObjectURL = (blob) => { URL.createObjectURL = original;"
+            " blob.text().then(ok); return 'data:,'; };"
+            f" document.querySelector({json.dumps(selector)}).click(); }})"
+        )
+    )
+
+
 def tile_value(browser: Browser, key: str) -> float:
     return float(
         browser.evaluate(
@@ -215,6 +231,9 @@ def test_every_page_draws_its_data_passes_axe_and_is_photographed(
             )
             assert tools[0] == f"BUTTON:{chart_id}", (page.slug, tools)
             assert tools[1].startswith("A:/dashboard/definitions#"), (page.slug, tools)
+            csv = downloaded(browser, f"[data-csv='{chart_id}']")
+            rows = int(browser.evaluate(f"document.getElementById('{chart_id}').dataset.rows"))
+            assert len(csv.splitlines()) == rows + 1, (page.slug, chart_id)  # a header line
         for table_id in TABLES.get(page.slug, []):
             rows = browser.evaluate(f"document.querySelectorAll('#{table_id} tbody tr').length")
             assert rows > 0, (page.slug, table_id)
@@ -300,6 +319,28 @@ def test_the_map_draws_places_and_hides_small_numbers(browser: Browser, site: Se
     )
     hidden = sum(1 for c in placed["cells"] if c["suppressed"])
     assert cells.count("fewer than 5") == hidden
+
+
+def test_quarantined_rows_download_with_their_reasons(browser: Browser, site: Served) -> None:
+    sign_in(browser, site, site.tokens["admin"])
+    load(browser, f"{base(site)}/dashboard/quality?org=alpha")
+    listed = site.get("/api/v1/orgs/alpha/quarantine", site.tokens["admin"], limit=500).json()
+    csv = downloaded(browser, "#quarantine-csv")
+    lines = csv.splitlines()
+    assert lines[0].split(",")[:6] == [
+        "run_id",
+        "load_id",
+        "table_name",
+        "record_key",
+        "check_name",
+        "reason",
+    ]
+    assert len(lines) == len(listed["items"]) + 1 > 1
+    shown = browser.evaluate(
+        "[...document.querySelectorAll('#table-quarantine tbody tr')].map(r => r.cells[3]"
+        ".textContent)"
+    )
+    assert set(shown) == {q["reason"] for q in listed["items"]}
 
 
 def test_new_bookers_are_flagged_when_history_is_short(browser: Browser, site: Served) -> None:
