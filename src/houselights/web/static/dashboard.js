@@ -734,7 +734,10 @@ async function audience() {
   }
   const bands = loyalty.bands.map((b) => ({ band: b.band, bookers: b.bookers }));
   const chans = channels.channels.map((c) => ({ channel: c.channel, tickets: c.tickets }));
-  const buckets = lead.buckets.map((b) => ({ bucket: b.bucket, tickets: b.tickets }));
+  const LEAD_WORDS = { same_day: "Same day", "1-7": "1–7 days", "8-30": "8–30 days",
+    "31-90": "31–90 days", over_90: "Over 90 days" };
+  const buckets = lead.buckets.map((b) => ({ bucket: LEAD_WORDS[b.bucket] || b.bucket,
+    tickets: b.tickets }));
   await Promise.all([
     chart(byId("chart-frequency"), barSpec(bands, "band", "bookers",
       { yTitle: "Bookers", angle: 0, xTitle: "Performances attended" }), bands,
@@ -742,7 +745,8 @@ async function audience() {
     chart(byId("chart-channels"), barSpec(chans, "channel", "tickets",
       { yTitle: "Tickets", color: COLOURS[1] }), chans),
     chart(byId("chart-lead"), barSpec(buckets, "bucket", "tickets",
-      { yTitle: "Tickets", color: COLOURS[2] }), buckets),
+      { yTitle: "Tickets", color: COLOURS[2], xTitle: "Booked before the performance" }),
+    buckets),
   ]);
 }
 
