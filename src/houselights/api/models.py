@@ -304,6 +304,13 @@ class MetricDefinitionOut(Strict):
     field: str
 
 
+class RecipientsOut(Strict):
+    """The recipients an organisation has granted benchmarks (the cohorts it is in)."""
+
+    org_id: str
+    recipients: list[str]
+
+
 class CohortOut(Strict):
     """The size of a viewer's benchmark cohort and whether it is large enough."""
 
@@ -314,10 +321,3 @@ class CohortOut(Strict):
     organisations: list[str] | None = Field(
         description="The members: only for an admin or the viewer itself."
     )
-
-
-class RecipientsOut(Strict):
-    """The recipients an organisation has granted benchmarks (the cohorts it is in)."""
-
-    org_id: str
-    recipients: list[str]
