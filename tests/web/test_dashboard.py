@@ -38,7 +38,7 @@ ARTIFACTS = Path(
 CHARTS = {
     "overview": ["chart-quarters", "chart-income", "chart-top"],
     "trends": ["chart-trend-tickets", "chart-trend-income"],
-    "events": ["chart-events"],
+    "events": ["chart-events", "chart-curves"],
     "event": ["chart-curve", "chart-types"],
     "audience": ["chart-frequency", "chart-channels", "chart-lead"],
     "geography": ["chart-map", "chart-regions"],

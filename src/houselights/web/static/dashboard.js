@@ -613,6 +613,7 @@ async function events() {
   describeEventsPeriod(f);
   const top = topEvents(all.items, 15);
   await chart(byId("chart-events"), hbarSpec(top, "event", "tickets", { title: "Tickets" }), top);
+  await bookingCurves(all.items);
   const load = async (offset) => {
     const result = await api(orgPath("/reports/sales-by-event"), { ...f, limit: 25, offset });
     table(byId("table-events"), result.items, [
@@ -628,6 +629,38 @@ async function events() {
     pager(byId("pager-events"), result, load, "events");
   };
   await load(0);
+}
+
+/* The booking curves of the chosen events (default: the three selling most), as the
+ * share of each event's tickets sold by N days before the performance. */
+async function bookingCurves(items) {
+  const select = byId("curve-events");
+  const ranked = [...items].sort((a, b) => b.tickets - a.tickets).filter((e) => e.tickets > 0);
+  const labels = Object.fromEntries(topEvents(ranked, ranked.length)
+    .map((t, i) => [ranked[i].event_id, t.event]));
+  const wanted = query.getAll("curve").filter((id) => labels[id]);
+  const chosen = (wanted.length ? wanted : ranked.slice(0, 3).map((e) => e.event_id)).slice(0, 5);
+  fillSelect(select, ranked.map((e) => [e.event_id, labels[e.event_id]]), chosen);
+  select.addEventListener("change", () => {
+    const picked = [...select.selectedOptions].map((o) => o.value).slice(0, 5);
+    window.location.assign(withQuery(window.location.pathname, { curve: picked }));
+  });
+  const details = await Promise.all(chosen.map((id) =>
+    api(orgPath(`/events/${encodeURIComponent(id)}`))));
+  const rows = details.flatMap((d) => d.booking_curve.map((b) => ({
+    event: labels[d.event_id], days_before: b.days_before, tickets: b.tickets,
+    tickets_so_far: b.cumulative, share_so_far: b.cumulative_share })));
+  await chart(byId("chart-curves"), {
+    data: { values: rows },
+    mark: { type: "line", interpolate: "step-after", tooltip: true },
+    encoding: {
+      x: { field: "days_before", type: "quantitative", title: "Days before the performance",
+        scale: { reverse: true }, axis: { format: ",.0f" } },
+      y: { field: "share_so_far", type: "quantitative", title: "Share of tickets sold",
+        axis: { format: ".0%" } },
+      color: { field: "event", type: "nominal", title: null, scale: { range: COLOURS } },
+    },
+  }, rows);
 }
 
 function describeEventsPeriod(f) {
