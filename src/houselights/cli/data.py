@@ -88,6 +88,9 @@ def upload(
 ) -> None:
     """Load an upload file (the template in docs/upload-template.md) for SLUG.
 
+    A box office's own report export (a Ticketsolve sales or customer export) is
+    recognised by its header and loaded through SLUG's connection to that box office.
+
     Every row is either published or reported with its line number and reason; rows of an
     order with a bad line are held back together. The whole file publishes atomically.
     """

@@ -3,9 +3,10 @@
 Five organisations run on simulated Spektrix systems (in this process): connect, check
 the setup against the integration guide, backfill from the order-ID export, let three
 simulated days pass, sync the changes, then the quality summary and the Event ID report.
-A sixth organisation loads a box office export through the upload route. Every one of
-them grants a demo funder benchmarks, so the dashboard's Benchmarks page has a cohort
-(five is the smallest that may be shown).
+One more runs on a simulated Ticketsolve account (``demo_ticketsolve``) and another loads
+a box office export through the upload route. Every one of them grants a demo funder
+benchmarks, so the dashboard's Benchmarks page has a cohort (five is the smallest that
+may be shown).
 """
 
 from __future__ import annotations
@@ -228,20 +229,24 @@ def demo(
     """Run houselights end to end on example data.
 
     Five organisations on simulated Spektrix systems (connect, setup check, backfill from
-    the order-ID export, incremental sync) and one loading a box office export, each with
-    its quality summary and the Event ID report; all grant a demo funder benchmarks. Safe
-    to run again: unchanged data is left as it is.
+    the order-ID export, incremental sync), one on a simulated Ticketsolve account and one
+    loading a box office export, each with its quality summary and the Event ID report;
+    all grant a demo funder benchmarks. Safe to run again: unchanged data is left as it is.
     """
     hl = get_app(ctx)
     console.rule("[bold]houselights demo")
     console.print(f"Data directory: {hl.settings.data_dir}   database: {hl.warehouse.display_url}")
     today = run_spektrix_demo(hl, tickets=tickets, days=3)
+    from houselights.cli.demo_ticketsolve import run_ticketsolve_demo
+
+    ticketsolve_org, ticketsolve_today = run_ticketsolve_demo(hl)
     console.rule(f"[bold]{DEMO_NAME}[/] — a box office export, uploaded")
     run_upload_demo(hl, lines=lines, seed=seed)
-    grant_demo_funder(hl, [*(o.slug for o in SPEKTRIX_ORGS), DEMO_ORG])
+    grant_demo_funder(hl, [*(o.slug for o in SPEKTRIX_ORGS), ticketsolve_org, DEMO_ORG])
     console.rule("[bold]Event ID reports[/] (what Illuminate asks each organisation for)")
     for o in SPEKTRIX_ORGS:
         show_event_report(hl, o.slug, on=today)
+    show_event_report(hl, ticketsolve_org, on=ticketsolve_today)
     show_event_report(hl, DEMO_ORG)
     console.print(
         f"Explore: houselights status {SPEKTRIX_ORGS[0].slug} · houselights runs list "

@@ -344,9 +344,13 @@ def sync_with_progress(
         return svc.sync(hl, slug, source=source, request=request, progress=progress)
 
 
-def _counted(counts: dict[str, int]) -> str:
-    words = {"audit": "audit rows", "upload_rows": "lines"}
-    parts = [f"{n:,} {words.get(k, k.replace('_', ' '))}" for k, n in counts.items() if n]
+def _counted(counts: dict[str, int], source: str = "") -> str:
+    words = {"audit": "audit rows", "upload_rows": "lines", "sales": "sales lines"}
+    parts = []
+    for key, n in counts.items():
+        name = key.removeprefix(f"{source}_") if source else key
+        if n:
+            parts.append(f"{n:,} {words.get(name, name.replace('_', ' '))}")
     return ", ".join(parts) or "nothing new"
 
 
@@ -365,7 +369,7 @@ def print_sync_summary(summary: SyncSummary) -> None:
         console.print(f"  Backfill: {notes['backfill_total']:,} order ids in the file{resumed}.")
     feed = notes.get("feed")
     console.print(
-        f"  Fetched {_counted(summary.counts)}"
+        f"  Fetched {_counted(summary.counts, summary.source)}"
         + (f" (changes via {feed})" if feed else "")
         + f" with {summary.requests:,} requests ({summary.retries} retried, "
         f"{summary.rate_limited} rate-limited) in {summary.seconds:.1f} s."

@@ -19,6 +19,13 @@ Isle of Man) use UK-format postcodes but belong to no UK region: their ``region`
 ``None`` and their ``country`` names the island.
 
 This is area-level geography only; finer enrichment (ONSPD, IMD) is separate.
+
+**Irish Eircodes** are kept as such (Ticketsolve serves Irish venues):
+:func:`normalise_eircode` accepts an Eircode in any case and spacing (``d02x285``) and
+returns ``"D02 X285"`` with its *routing key* (``D02``) as both area and district, and no
+UK region (``region`` ``None``; ``system`` ``"eircode"``). :func:`normalise_any_postcode`
+tries a UK postcode first, then an Eircode. The two formats never overlap: an Eircode's
+unique identifier has four characters, a UK inward code three.
 """
 
 from __future__ import annotations
@@ -32,10 +39,13 @@ from importlib import resources
 
 __all__ = [
     "CROWN_DEPENDENCIES",
+    "EIRCODE_REGEX",
     "POSTCODE_REGEX",
     "REGIONS",
     "PostcodeArea",
     "PostcodeInfo",
+    "normalise_any_postcode",
+    "normalise_eircode",
     "normalise_postcode",
     "postcode_area",
     "postcode_areas",
@@ -77,6 +87,13 @@ POSTCODE_REGEX = (
 """A full UK postcode in normalised form (upper case, one space before the inward code)."""
 
 _POSTCODE_RE = re.compile(POSTCODE_REGEX)
+
+# Eircode: a routing key (a letter of A C D E F H K N P R T V W X Y and two digits, or
+# D6W) and a unique identifier of four characters from 0-9 and those letters.
+_EIRCODE_CHARS = "0-9AC-FHKNPRTV-Y"
+EIRCODE_REGEX = f"^([AC-FHKNPRTV-Y][0-9]{{2}}|D6W) [{_EIRCODE_CHARS}]{{4}}$"
+"""A full Irish Eircode in normalised form (upper case, one space after the routing key)."""
+_EIRCODE_RE = re.compile(EIRCODE_REGEX)
 _AREA_RE = re.compile(r"[A-Z]{1,2}")
 _WHITESPACE_RE = re.compile(r"\s+")
 
@@ -103,7 +120,9 @@ class PostcodeInfo:
 
     ``postcode`` is the normalised form (``"SW1A 1AA"``) or ``None`` when ``raw`` is
     missing or not a valid full UK postcode; ``area``, ``district`` and ``region`` are
-    ``None`` then too. ``raw`` is the value as given.
+    ``None`` then too. ``raw`` is the value as given. ``system`` says which format a
+    valid code is in: ``"uk"`` or ``"eircode"`` (an Eircode's area and district are its
+    routing key; it has no UK region).
     """
 
     raw: str | None
@@ -112,6 +131,7 @@ class PostcodeInfo:
     area: str | None
     district: str | None
     region: str | None
+    system: str = "uk"
 
 
 @functools.cache
@@ -192,3 +212,37 @@ def normalise_postcode(raw: str | None) -> PostcodeInfo:
         return _invalid(raw)
     return PostcodeInfo(raw=raw, postcode=postcode, valid=True, area=area, district=district,
                         region=found.region)
+
+
+@functools.lru_cache(maxsize=8_192)
+def normalise_eircode(raw: str | None) -> PostcodeInfo:
+    """Validate and normalise an Irish Eircode given in any case and spacing.
+
+    >>> normalise_eircode(" d02x285 ").postcode
+    'D02 X285'
+    >>> normalise_eircode("D02 X285").area
+    'D02'
+    >>> normalise_eircode("SW1A 1AA").valid
+    False
+    """
+    if raw is None:
+        return _invalid(None)
+    compact = _WHITESPACE_RE.sub("", raw).upper()
+    if len(compact) != 7:
+        return _invalid(raw)
+    code = f"{compact[:3]} {compact[3:]}"
+    if not _EIRCODE_RE.match(code):
+        return _invalid(raw)
+    key = compact[:3]
+    return PostcodeInfo(raw=raw, postcode=code, valid=True, area=key, district=key,
+                        region=None, system="eircode")
+
+
+def normalise_any_postcode(raw: str | None) -> PostcodeInfo:
+    """A UK postcode, else an Irish Eircode (see :func:`normalise_postcode` and
+    :func:`normalise_eircode`); invalid when it is neither."""
+    info = normalise_postcode(raw)
+    if info.valid:
+        return info
+    eircode = normalise_eircode(raw)
+    return eircode if eircode.valid else info

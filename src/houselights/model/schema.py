@@ -164,6 +164,23 @@ INSTANCES = canonical_table(
     indexes=(("org_id", "event_id"),),
 )
 
+PRICE_TYPES = canonical_table(
+    "price_types",
+    ("instance_id", "price_type"),
+    [
+        _c("instance_id", "text", False),
+        _c("price_type", "text", False, "the box office's name for the price (Standard…)"),
+        _c("event_id", "text"),
+        _c("face_value", "money", doc="list (face) price of one ticket"),
+        _c("selling_price", "money", doc="what this price type charges"),
+        _c("discount", "money", doc="face value less selling price (NULL when unknown)"),
+        _c("is_concession", "bool", False, "sells below face value"),
+        _c("currency", "text", doc="ISO 4217 code (EUR, GBP)"),
+    ],
+    doc="Price types offered per instance (Ticketsolve's per-performance prices).",
+    indexes=(("org_id", "event_id"),),
+)
+
 CUSTOMERS = canonical_table(
     "customers",
     ("customer_id",),
@@ -271,6 +288,7 @@ CANONICAL_TABLES: tuple[Table, ...] = (
     VENUES,
     EVENTS,
     INSTANCES,
+    PRICE_TYPES,
     CUSTOMERS,
     ITEMS,
     ORDERS,

@@ -134,6 +134,29 @@ def _insight_rollups(dialect: Dialect) -> list[str]:
     return [*_ROLLUPS_V5, *(_ROLLUP_PG_INDEXES_V5 if dialect == "postgres" else ())]
 
 
+def _price_types(dialect: Dialect) -> list[str]:
+    # Migration 6's statements, frozen as released (a warehouse created at this version
+    # already has the table from migration 1: IF NOT EXISTS).
+    stmts = [
+        "CREATE TABLE IF NOT EXISTS price_types (\n  org_id {text} NOT NULL,\n"
+        "  instance_id {text} NOT NULL,\n  price_type {text} NOT NULL,\n"
+        "  event_id {text},\n  face_value {money},\n  selling_price {money},\n"
+        "  discount {money},\n  is_concession BOOLEAN NOT NULL,\n  currency {text},\n"
+        "  source {text} NOT NULL,\n  row_hash {text} NOT NULL,\n  load_id {text} NOT NULL"
+        "{key}\n)"
+    ]
+    text = "TEXT" if dialect == "postgres" else "VARCHAR"
+    money = "NUMERIC(14,2)" if dialect == "postgres" else "DECIMAL(14,2)"
+    key = ",\n  PRIMARY KEY (org_id, instance_id, price_type)" if dialect == "postgres" else ""
+    stmts = [stmts[0].format(text=text, money=money, key=key)]
+    if dialect == "postgres":
+        stmts.append(
+            "CREATE INDEX IF NOT EXISTS ix_price_types_org_id_event_id"
+            " ON price_types (org_id, event_id)"
+        )
+    return stmts
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
     Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
@@ -145,6 +168,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         _event_code_and_undated_preferences,
     ),
     Migration(5, "insight rollups: occasions, performances, days; booker keys", _insight_rollups),
+    Migration(6, "price_types: price types per instance (face and selling price)", _price_types),
 )
 
 _LEDGER = (

@@ -129,7 +129,7 @@ def test_a_box_office_export_reads_through_its_own_profile(tmp_path: Path) -> No
 
 
 def test_registry_knows_the_built_in_sources() -> None:
-    assert {"spektrix", "upload"} <= set(source_names())
+    assert {"spektrix", "ticketsolve", "upload"} <= set(source_names())
     assert source_class("spektrix").title == "Spektrix"
     with pytest.raises(NotFoundError) as caught:
         source_class("ticketmaster-2000")

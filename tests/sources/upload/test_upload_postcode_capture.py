@@ -28,6 +28,7 @@ HEADER = [
 WRITTEN = {
     "ne14st": True,
     "SW1A-1AA": True,  # a hyphen in place of the space
+    "d02x285": True,  # an Irish Eircode
     "N/A": False,
     "UNKNOWN": False,
     "12345": False,
@@ -61,7 +62,8 @@ def test_invalid_postcodes_are_not_captured(hl: Houselights, tmp_path: Path) -> 
         )
         result = reach(s, Filters("riverside", parse_period("2024/25")))
     assert stored == {
-        "C1": "NE1 4ST", "C2": "SW1A 1AA", "C3": None, "C4": None, "C5": None, "C6": None,
+        "C1": "NE1 4ST", "C2": "SW1A 1AA", "C3": "D02 X285",
+        "C4": None, "C5": None, "C6": None, "C7": None,
     }
     valid = sum(WRITTEN.values())
     assert result.bookers == len(WRITTEN)

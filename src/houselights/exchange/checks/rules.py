@@ -53,6 +53,8 @@ RuleKind = Literal[
 # Full UK postcode (incl. the GIR 0AA special case), already normalised to "OUT IN".
 # No "?" quantifier: "?" is the SQL placeholder in houselights queries.
 UK_POSTCODE_PATTERN = r"^([A-Z]{1,2}[0-9][A-Z0-9]{0,1} [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$"
+# An Irish Eircode, normalised to "KEY UNIQ" (Ticketsolve customers; kept as such).
+EIRCODE_PATTERN = r"^([AC-FHKNPRTV-Y][0-9]{2}|D6W) [0-9AC-FHKNPRTV-Y]{4}$"
 
 DATE_SETTINGS = ("dates.earliest_year", "dates.years_ahead")
 """Override keys that move the bounds of every date plausibility check."""
@@ -189,10 +191,11 @@ class Rule:
             )
         if self.kind == "postcode_format":
             col = self.columns[0]
-            match = (
-                f"regexp_matches(s.{col}, '{UK_POSTCODE_PATTERN}')"
+            match = " OR ".join(
+                f"regexp_matches(s.{col}, '{pattern}')"
                 if dialect == "duckdb"
-                else f"s.{col} ~ '{UK_POSTCODE_PATTERN}'"
+                else f"s.{col} ~ '{pattern}'"
+                for pattern in (UK_POSTCODE_PATTERN, EIRCODE_PATTERN)
             )
             return (
                 f"SELECT s._row_id FROM {st} s WHERE s.{col} IS NOT NULL AND NOT ({match}){extra}"
@@ -342,7 +345,7 @@ _TABLE_RULES: dict[str, list[Rule]] = {
             "customers",
             "postcode_format",
             "warn",
-            "customer postcodes are valid UK postcodes",
+            "customer postcodes are valid UK postcodes or Irish Eircodes",
             columns=("postcode",),
         ),
     ],

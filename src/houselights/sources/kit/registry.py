@@ -19,6 +19,7 @@ __all__ = ["register", "source_class", "source_names", "unregister"]
 
 _BUILT_IN: dict[str, str] = {
     "spektrix": "houselights.sources.spektrix.source:SpektrixSource",
+    "ticketsolve": "houselights.sources.ticketsolve.source:TicketsolveSource",
     "upload": "houselights.sources.upload.source:UploadSource",
 }
 _ADDED: dict[str, type[Source[Any]]] = {}

@@ -202,6 +202,14 @@ class Source(ABC, Generic[S]):
     ) -> None:
         await self.close()
 
+    @classmethod
+    def recognises(cls, path: Path) -> bool:
+        """Whether ``path`` is one of this box office's own export files (by its header),
+        so that ``houselights upload`` loads it through this source rather than as the
+        upload template. Default: no file."""
+        del path
+        return False
+
     def warn(self, message: str) -> None:
         """Record a warning for the sync summary (once)."""
         if message not in self.warnings:

@@ -39,7 +39,7 @@ from typing import Any
 import pyarrow as pa
 
 from houselights.exchange.batch import Batch, RawRecord, RejectedRow
-from houselights.model.postcodes import normalise_postcode
+from houselights.model.postcodes import normalise_any_postcode, normalise_postcode
 from houselights.model.schema import CANONICAL_TABLES, LogicalType, Table
 from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 from houselights.sources.kit.values import (
@@ -537,9 +537,9 @@ class UploadMapper:
         customer_id = line.customer_id
         if customer_id is not None and (key := _compact_key(customer_id)) not in self._customers:
             self._customers.add(key)
-            # An invalid postcode is stored as NULL (metrics.md, M22): it is not a captured
-            # postcode. The value as written stays in the raw record.
-            info = normalise_postcode(text(cells, "customer_postcode"))
+            # A UK postcode or an Irish Eircode, normalised; anything else is stored as NULL
+            # (metrics.md, M22: not a captured postcode). The raw record keeps it as written.
+            info = normalise_any_postcode(text(cells, "customer_postcode"))
             rows["customers"].append((
                 customer_id, info.postcode, info.area, info.district, info.region, None, None, None,
             ))
