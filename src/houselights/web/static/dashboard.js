@@ -992,7 +992,8 @@ async function showJobs() {
     { key: "status", label: "Status" },
     { key: (j) => j.created_at || j.queued_at || j.started_at, label: "Started", fmt: fmtTime },
     { key: (j) => j.run_id || "", label: "Run" },
-    { key: (j) => j.message || j.error || "", label: "Message" },
+    { key: "attempts", label: "Attempts", num: true },
+    { key: (j) => j.last_error || j.message || "", label: "Last error" },
   ], "No jobs yet.");
   return true;
 }
@@ -1043,9 +1044,12 @@ async function upload(file) {
     const summary = await api(orgPath("/uploads"), {}, { method: "POST", body });
     const errors = summary.row_errors || [];
     const published = summary.rows_published ?? (summary.load && summary.load.rows_published);
+    const heldBack = summary.rows_held_back ?? errors.length;
     result.textContent = `Published ${file.name}${missing(published) ? ""
       : `: ${fmtInt(published)} rows`}${summary.run_id ? ` (run ${summary.run_id})` : ""}. `
-      + (errors.length ? `${fmtInt(errors.length)} rows had problems and were left out:` : "");
+      + (heldBack ? `${fmtInt(heldBack)} rows were held back`
+        + (errors.length < heldBack ? ` (the first ${fmtInt(errors.length)} below; all of them `
+          + "on the Data quality page)" : "") + ":" : "");
     result.dataset.outcome = "published";
     rowErrorTable(errors);
   } catch (error) {
@@ -1106,7 +1110,7 @@ async function connections() {
     check.addEventListener("click", () => setupCheck(source, checkBox, check));
     const sync = el("button", { type: "button", "data-sync": source, text: "Sync now" });
     sync.addEventListener("click", () => connectionAction(source, "sync", actionBox, sync));
-    const paused = Boolean(connection.paused);
+    const paused = Boolean(connection.paused ?? connection.status === "paused");
     const pause = el("button", { type: "button", "data-pause": source,
       "data-action": paused ? "resume" : "pause", text: paused ? "Resume" : "Pause" });
     pause.addEventListener("click", () =>
