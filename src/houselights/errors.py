@@ -117,9 +117,17 @@ class InputError(HouselightsError):
 
 
 class UploadError(InputError):
-    """An upload file as a whole cannot be read (empty, binary, missing columns…)."""
+    """An upload file as a whole cannot be read (empty, binary, missing columns…).
+
+    ``rejected`` holds the first unusable lines (``record_key``, ``reason``, ``record``)
+    when the file is refused for too many of them; else it is empty.
+    """
 
     code = "invalid_upload"
+
+    def __init__(self, message: str, *, hint: str = "", detail: str = "") -> None:
+        super().__init__(message, hint=hint, detail=detail)
+        self.rejected: list[dict[str, Any]] = []
 
 
 class WarehouseError(HouselightsError):

@@ -108,6 +108,33 @@ class Settings(BaseSettings):
         description="Refuse an upload as a whole once more than this many of its lines "
         "cannot be used.",
     )
+    jobs_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        le=50,
+        description="Attempts of a sync job whose box office is unavailable before it is "
+        "shown failed (withdrawn access is never retried).",
+    )
+    jobs_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Wait before a failed sync's first retry; doubles for each next one "
+        "(at most an hour).",
+    )
+    jobs_tick_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        le=3600,
+        description="How often the scheduler looks for due syncs (serve, and each worker).",
+    )
+    jobs_stalled_seconds: float = Field(
+        default=30.0,
+        ge=2,
+        le=3600,
+        description="A worker silent this long (no heartbeat) is taken for dead and its job "
+        "is run again by another (server mode).",
+    )
 
     @field_validator("database_url")
     @classmethod

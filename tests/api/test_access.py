@@ -21,6 +21,7 @@ SAMPLE_PATH = {
     "report": "event-id",
     "dimension": "region",
     "event_id": "e0",
+    "token_id": "0123456789ab",
 }
 
 # Routes that name no organisation. A new one must be added here on purpose, after
@@ -35,6 +36,10 @@ UNSCOPED = {
     ("GET", "/api/v1/benchmarks/cohort"),
     ("GET", "/api/v1/benchmarks/kpis"),
     ("GET", "/api/v1/benchmarks/distribution/{dimension}"),
+    # admin only (tests/api/test_operations.py: an org token is refused)
+    ("GET", "/api/v1/tokens"),
+    ("POST", "/api/v1/tokens"),
+    ("DELETE", "/api/v1/tokens/{token_id}"),
 }
 
 

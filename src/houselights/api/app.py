@@ -76,6 +76,49 @@ class SecurityHeaders:
             await response(scope, receive, send_with_headers)
 
 
+def operations_router() -> APIRouter:
+    """``/health`` (liveness and the database, no token) and ``/metrics`` (Prometheus,
+    an admin token), at the root where monitoring looks for them."""
+    from fastapi.responses import JSONResponse, Response
+
+    from houselights.api.auth import authenticate
+    from houselights.errors import PermissionDeniedError
+
+    router = APIRouter(include_in_schema=False)
+
+    @router.get("/health")
+    def health(request: Request) -> JSONResponse:
+        hl: Houselights = request.app.state.hl
+        try:
+            with hl.warehouse.connect() as s:
+                s.scalar("SELECT 1")
+        except Exception:  # the database is what a health check is for
+            return JSONResponse(
+                {"status": "unavailable", "version": __version__, "database": "unreachable"},
+                status_code=503,
+            )
+        return JSONResponse({"status": "ok", "version": __version__, "database": "ok"})
+
+    @router.get("/metrics")
+    def metrics(request: Request) -> Response:
+        # Invented: the figures name organisations, so scraping needs an admin token
+        # (Prometheus: `authorization: {credentials_file: …}` in the scrape config).
+        from houselights.jobs.metrics import CONTENT_TYPE, render
+
+        hl: Houselights = request.app.state.hl
+        with hl.warehouse.connect() as s:
+            principal = authenticate(s, request.headers.get("authorization"))
+        if principal.kind != "admin":
+            raise PermissionDeniedError(
+                "Only an admin token may read /metrics (it names every organisation).",
+                hint="Give Prometheus an admin token: `houselights token create admin "
+                "--label prometheus`.",
+            )
+        return Response(render(hl), media_type=CONTENT_TYPE)
+
+    return router
+
+
 def create_app(hl: Houselights) -> FastAPI:
     """The FastAPI application serving ``hl``'s warehouse."""
     from houselights.web.pages import mount_dashboard
@@ -112,6 +155,7 @@ def create_app(hl: Houselights) -> FastAPI:
     for router in ROUTERS:
         api.include_router(router)
     app.include_router(api)
+    app.include_router(operations_router())
     mount_dashboard(app)
 
     app.add_middleware(SecurityHeaders)

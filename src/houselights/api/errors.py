@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from houselights.errors import HouselightsError, SourceError, WarehouseError
+from houselights.errors import HouselightsError, SourceError, UploadError, WarehouseError
 
 __all__ = [
     "ERROR_RESPONSES",
@@ -85,7 +85,7 @@ _SERVER_SIDE = {
 }
 
 
-def error_body(exc: Exception) -> tuple[int, dict[str, dict[str, str]]]:
+def error_body(exc: Exception) -> tuple[int, dict[str, dict[str, Any]]]:
     """The HTTP status and JSON body for ``exc``."""
     if isinstance(exc, WarehouseError):
         # Its message quotes the database, which may quote the statement: log it only.
@@ -97,6 +97,10 @@ def error_body(exc: Exception) -> tuple[int, dict[str, dict[str, str]]]:
                 "details.",
             }
         }
+    if isinstance(exc, UploadError):
+        from houselights.services.exchange import row_errors
+
+        return exc.http_status, {"error": {**exc.to_dict(), "row_errors": row_errors(exc.rejected)}}
     if isinstance(exc, HouselightsError):
         if exc.http_status >= 500 and not isinstance(exc, SourceError):
             return exc.http_status, {"error": {**_SERVER_SIDE, "code": exc.code}}

@@ -33,20 +33,30 @@ from houselights.insights.periods import Period
 __all__ = [
     "CheckResultOut",
     "CohortOut",
+    "ConnectionControlOut",
     "ConnectionOut",
     "ConnectionStatusOut",
+    "CreatedTokenOut",
     "FilterOptionsOut",
     "HealthOut",
+    "JobOut",
+    "JobQueuedOut",
     "MeOut",
     "MetricDefinitionOut",
+    "OrgTokenIn",
     "OrganisationOut",
     "PageOut",
     "PeriodOut",
     "QuarantinedRowOut",
     "RecipientsOut",
+    "RowErrorOut",
     "RunOut",
     "SetupCheckOut",
     "Timestamp",
+    "TokenIn",
+    "TokenOut",
+    "UploadErrorBody",
+    "UploadOut",
     "model_of",
 ]
 
@@ -321,3 +331,112 @@ class CohortOut(Strict):
     organisations: list[str] | None = Field(
         description="The members: only for an admin or the viewer itself."
     )
+
+
+class RowErrorOut(Strict):
+    """One problem of one line of an uploaded file."""
+
+    row: int | None = Field(description="The file's line number (the header is line 1).")
+    column: str | None = Field(description="The column as headed in the file.")
+    value: str | None = Field(description="What the line holds there (null when blank).")
+    problem: str
+
+
+class UploadOut(Strict):
+    """What an upload did: the run, rows published, and the rows held back with why.
+
+    ``row_errors`` lists the first held-back lines (as many as the CLI prints);
+    ``rows_held_back`` counts them all (the quarantine route pages through every one)."""
+
+    run_id: str
+    status: str
+    file: str
+    lines_read: int
+    rows_published: int
+    rows_unchanged: int
+    rows_held_back: int
+    problems_by_check: dict[str, int]
+    row_errors: list[RowErrorOut]
+
+
+class UploadErrorDetail(Strict):
+    """A refused file: the one-line reason, the fix, and the lines that made it refuse."""
+
+    code: str
+    message: str
+    hint: str
+    row_errors: list[RowErrorOut] = Field(
+        default_factory=list,
+        description="With code invalid_upload: the first lines that made the file refused "
+        "(empty when the file itself is unusable).",
+    )
+
+
+class UploadErrorBody(Strict):
+    """The error shape of a refused upload (the one shape, with ``row_errors``)."""
+
+    error: UploadErrorDetail
+
+
+class JobOut(Strict):
+    """A sync job."""
+
+    id: str
+    org_id: str
+    source: str
+    kind: str
+    status: Literal["queued", "running", "succeeded", "failed", "retrying", "cancelled"]
+    attempts: int
+    last_error: str | None
+    queued_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    run_after: Timestamp | None = Field(description="A retrying job's next attempt.")
+
+
+class JobQueuedOut(Strict):
+    """The job that will run the sync (an already waiting one when there was)."""
+
+    job_id: str
+    status: str
+
+
+class ConnectionControlOut(ConnectionOut):
+    """A connection after pausing or resuming it."""
+
+    paused: bool
+
+
+class TokenOut(Strict):
+    """An API token, without its secret."""
+
+    token_id: str
+    kind: Literal["admin", "org", "recipient"]
+    subject: str
+    label: str | None
+    created_at: Timestamp
+    revoked_at: Timestamp | None
+
+
+class CreatedTokenOut(TokenOut):
+    """A new token: ``token`` is shown this once (only its hash is stored)."""
+
+    token: str
+
+
+class TokenIn(BaseModel):
+    """A token to create (admin route): its kind, subject and label."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["admin", "org", "recipient"]
+    subject: str | None = Field(None, max_length=200)
+    label: str | None = Field(None, max_length=200)
+
+
+class OrgTokenIn(BaseModel):
+    """An organisation token to create: a note saying who holds it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = Field(None, max_length=200)

@@ -111,6 +111,7 @@ def _register() -> None:
     sources.register(app)
     serve.register(app)
     worker.register(app)
+    worker.register_org_commands(orgs.org_app)
     app.add_typer(simulate.app, name="simulate")
 
 

@@ -46,14 +46,40 @@ def _warm(hl: Houselights) -> None:
             ensure_fresh(s, orgs)
 
 
-def _run(hl: Houselights, host: str, port: int) -> None:
+def _run(hl: Houselights, host: str, port: int, *, scheduler: bool = True) -> None:
+    """Serve until Ctrl-C; with the embedded DuckDB file (and ``scheduler``), run every
+    due sync in this process too."""
     import uvicorn
 
     from houselights.api import create_app
+    from houselights.jobs.embedded import EmbeddedScheduler, RetryPolicy
+    from houselights.warehouse.duckdb.holder import announce_server
 
     _check_port(host, port)
     _warm(hl)
-    uvicorn.run(create_app(hl), host=host, port=port, log_level="warning")
+    app = create_app(hl)
+    runner: EmbeddedScheduler | None = None
+    if scheduler and hl.warehouse.dialect == "duckdb":
+        s = hl.settings
+        runner = EmbeddedScheduler(
+            hl,
+            tick_seconds=s.jobs_tick_seconds,
+            retry=RetryPolicy(max_attempts=s.jobs_max_attempts, base_seconds=s.jobs_retry_seconds),
+        )
+        app.state.scheduler = runner
+        console.print(f"Scheduled syncs run in this process (every {s.jobs_tick_seconds:g} s "
+                      "the due connections are looked for).")
+    elif hl.warehouse.dialect == "postgres":
+        console.print("Server mode: syncs run on `houselights worker` processes.")
+    path = getattr(hl.warehouse, "path", None)
+    with announce_server(str(path) if path else None, _address(host, port)):
+        if runner is not None:
+            runner.start()
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="warning")
+        finally:
+            if runner is not None and not runner.stop(timeout=30.0):
+                console.print("A sync was still running; it is queued again at the next start.")
 
 
 def _address(host: str, port: int) -> str:
@@ -74,10 +100,20 @@ def serve(
         int | None,
         typer.Option(help="Port (env HOUSELIGHTS_API_PORT; default 8765).", show_default=False),
     ] = None,
+    scheduler: Annotated[
+        bool,
+        typer.Option(
+            "--scheduler/--no-scheduler",
+            help="Run due syncs in this process (embedded DuckDB file; with PostgreSQL, "
+            "`houselights worker` runs them).",
+        ),
+    ] = True,
 ) -> None:
-    """Serve the REST API (/api/v1) and the dashboard until Ctrl-C.
+    """Serve the REST API (/api/v1) and the dashboard, and run every due sync, until Ctrl-C.
 
-    Sign in to the dashboard with a token from `houselights token create`.
+    One process does it all on one machine: while it runs, upload files, sync now and
+    manage tokens on the dashboard or through the API. Sign in with a token from
+    `houselights token create`. A restart resumes where it stopped.
     """
     hl = get_app(ctx)
     host = host or hl.settings.api_host
@@ -87,7 +123,8 @@ def serve(
         f"{_address(host, port)}/api/v1/openapi.json"
     )
     console.print("Sign in with an API token (`houselights token create admin`). Ctrl-C stops.")
-    _run(hl, host, port)
+    _run(hl, host, port, scheduler=scheduler)
+    console.print("Stopped.")
 
 
 def serve_dashboard(hl: Houselights, *, demo_org: str | None = None) -> None:
@@ -119,4 +156,5 @@ def register(app: typer.Typer) -> None:
     from houselights.cli.tokens import token_app
 
     app.command("serve")(serve)
+    app.command("run", help="The same as `houselights serve`.")(serve)
     app.add_typer(token_app, name="token")

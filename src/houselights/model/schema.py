@@ -458,6 +458,38 @@ META_TABLES: tuple[Table, ...] = (
         ("org_id", "source", "stream"),
         doc="Cursors and checkpoints, committed with the data they describe.",
     ),
+    Table(
+        "jobs",
+        (
+            _c("job_id", "text", False),
+            _c("org_id", "text", False),
+            _c("source", "text", False),
+            _c("kind", "text", False, "scheduled | manual"),
+            _c("status", "text", False,
+               "queued | running | succeeded | failed | retrying | cancelled"),
+            _c("attempts", "int", False),
+            _c("last_error", "text"),
+            _c("queued_at", "timestamp", False),
+            _c("started_at", "timestamp"),
+            _c("finished_at", "timestamp"),
+            _c("run_after", "timestamp", doc="not before (a retry's backoff)"),
+            _c("worker", "text", doc="the process running or last running it"),
+        ),
+        ("job_id",),
+        doc="Sync jobs: queued, running, retried and finished (migration 7).",
+        indexes=(("org_id", "queued_at"), ("status",)),
+    ),
+    Table(
+        "request_budgets",
+        (
+            _c("org_id", "text", False),
+            _c("source", "text", False),
+            _c("next_at", "double", False, "theoretical arrival time (epoch seconds, GCRA)"),
+        ),
+        ("org_id", "source"),
+        doc="Each organisation's request budget toward its box office, shared by every "
+        "worker (migration 7).",
+    ),
 )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from houselights.sources.kit.replay import replay_batches
 from houselights.sources.kit.runner import run_sync
 from houselights.sources.kit.settings import ConnectionSettings
 from houselights.sources.kit.source import SyncRequest
+from houselights.sources.upload.columns import match_header
 from houselights.sources.upload.source import UploadSource
 from houselights.warehouse.history import (
     check_results,
@@ -37,6 +39,7 @@ __all__ = [
     "list_runs",
     "quarantined_rows",
     "replay",
+    "row_errors",
     "run_problems",
     "upload_file",
 ]
@@ -173,6 +176,67 @@ def _upload_export(
         sum(by_check.values()),
         by_check,
     )
+
+
+_LINE = re.compile(r"\bline (\d+)\b")
+_LEADING_LINE = re.compile(r"^line \d+,\s*")
+
+
+def _record(value: Any) -> dict[str, Any]:
+    if isinstance(value, dict):
+        return value
+    if isinstance(value, str) and value.strip().startswith("{"):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def _row_number(record: dict[str, Any], key: str) -> int | None:
+    line = record.get("line")
+    if isinstance(line, int):
+        return line
+    found = _LINE.search(key)
+    return int(found.group(1)) if found else None
+
+
+def row_errors(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Held-back rows as row-level errors ``{row, column, value, problem}``.
+
+    One entry per problem a row has (a line may break several columns): ``row`` is the
+    file's line number, ``column`` the header as written in the file, ``value`` what the
+    line holds there (``None`` when blank or when the problem is not one column's).
+    ``problems`` are quarantined rows (``record_key``, ``reason``, ``record``), as an
+    :class:`UploadSummary` or a refused file's :class:`~houselights.errors.UploadError`
+    lists them: the same rows, in the same order and number, as the CLI prints.
+    """
+    errors: list[dict[str, Any]] = []
+    for p in problems:
+        record = _record(p.get("record"))
+        key = str(p.get("record_key", ""))
+        row = _row_number(record, key)
+        values = record.get("values") if isinstance(record.get("values"), dict) else {}
+        assert isinstance(values, dict)
+        reason = _LEADING_LINE.sub("", str(p.get("reason", "")))
+        for part in reason.split("; ") if reason else [""]:
+            label, sep, message = part.partition(": ")
+            column: str | None = label.strip() if sep else None
+            value: Any = None
+            if column is not None:
+                positions = match_header([column]).positions
+                name = next(iter(positions), None)
+                value = values.get(name) if name is not None else None
+                if value is None and column in values:
+                    value = values[column]
+            errors.append({
+                "row": row,
+                "column": column,
+                "value": None if value is None else str(value),
+                "problem": message if sep else part,
+            })
+    return errors
 
 
 def run_problems(

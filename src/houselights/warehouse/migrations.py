@@ -157,6 +157,27 @@ def _price_types(dialect: Dialect) -> list[str]:
     return stmts
 
 
+# Migration 7's statements, frozen as released: sync jobs and the shared request budgets.
+_JOBS_V7 = (
+    """CREATE TABLE IF NOT EXISTS jobs (
+        job_id TEXT NOT NULL PRIMARY KEY, org_id TEXT NOT NULL, source TEXT NOT NULL,
+        kind TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL,
+        last_error TEXT, queued_at TIMESTAMP NOT NULL, started_at TIMESTAMP,
+        finished_at TIMESTAMP, run_after TIMESTAMP, worker TEXT)""",
+    """CREATE TABLE IF NOT EXISTS request_budgets (
+        org_id TEXT NOT NULL, source TEXT NOT NULL, next_at DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (org_id, source))""",
+)
+_JOBS_PG_INDEXES_V7 = (
+    "CREATE INDEX IF NOT EXISTS ix_jobs_org_id_queued_at ON jobs (org_id, queued_at)",
+    "CREATE INDEX IF NOT EXISTS ix_jobs_status ON jobs (status)",
+)
+
+
+def _jobs(dialect: Dialect) -> list[str]:
+    return [*_JOBS_V7, *(_JOBS_PG_INDEXES_V7 if dialect == "postgres" else ())]
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "canonical model, organisations, exchange metadata", _initial),
     Migration(2, "connections.next_sync_at for the scheduler", _next_sync),
@@ -169,6 +190,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
     Migration(5, "insight rollups: occasions, performances, days; booker keys", _insight_rollups),
     Migration(6, "price_types: price types per instance (face and selling price)", _price_types),
+    Migration(7, "sync jobs and the shared per-organisation request budgets", _jobs),
 )
 
 _LEDGER = (

@@ -8,6 +8,7 @@ from houselights.api.routes import (
     exchange,
     exports,
     metrics,
+    operations,
     orgs,
     reports,
 )
@@ -17,6 +18,7 @@ __all__ = ["ROUTERS"]
 ROUTERS: tuple[APIRouter, ...] = (
     orgs.router,
     connections.router,
+    operations.router,
     exchange.router,
     metrics.router,
     reports.router,

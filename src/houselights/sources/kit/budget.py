@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol
 
-__all__ = ["RequestBudget", "TokenBucket"]
+__all__ = ["BudgetFactory", "RequestBudget", "TokenBucket", "budget_factory", "shared_budgets"]
 
 
 class RequestBudget(Protocol):
@@ -44,3 +47,26 @@ class TokenBucket:
         self._level -= 1.0
         if self._level < 0:
             await asyncio.sleep(-self._level / self.rate)
+
+
+BudgetFactory = Callable[[float], RequestBudget]
+"""Builds the budget of one connection from its rate (requests per second)."""
+
+_FACTORY: ContextVar[BudgetFactory | None] = ContextVar("houselights_budget", default=None)
+
+
+@contextmanager
+def shared_budgets(factory: BudgetFactory) -> Iterator[None]:
+    """Within the block (this thread or task and what it starts), connections take their
+    request budget from ``factory`` instead of an in-process bucket: a worker sets it to
+    a budget shared with every other worker of the organisation."""
+    token = _FACTORY.set(factory)
+    try:
+        yield
+    finally:
+        _FACTORY.reset(token)
+
+
+def budget_factory() -> BudgetFactory | None:
+    """The factory set by :func:`shared_budgets`, if any."""
+    return _FACTORY.get()

@@ -196,11 +196,13 @@ class AiohttpTransport:
         self._concurrency = concurrency
         self._user_agent = user_agent
         self._session: Any = None
+        self._closed = False
 
     async def open(self) -> None:
         """Create the session (inside the running event loop)."""
         import aiohttp
 
+        self._closed = False
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._concurrency),
@@ -209,6 +211,7 @@ class AiohttpTransport:
 
     async def close(self) -> None:
         """Close the session."""
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None
@@ -218,6 +221,10 @@ class AiohttpTransport:
         from yarl import URL
 
         if self._session is None:
+            if self._closed:
+                # A straggler of a sync that already failed (a concurrent request still
+                # backing off): it must not open a session nobody will close.
+                raise asyncio.CancelledError
             await self.open()
         async with self._session.request(
             request.method,

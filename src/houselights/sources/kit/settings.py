@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from houselights.errors import InputError
 
-from .budget import TokenBucket
+from .budget import RequestBudget, TokenBucket, budget_factory
 from .http import HttpOptions
 
 __all__ = ["ADVANCED", "ConnectionSettings", "Policy", "settings_error"]
@@ -111,9 +111,13 @@ class ConnectionSettings(BaseModel):
             backoff_base=self.backoff_seconds,
         )
 
-    def token_bucket(self) -> TokenBucket | None:
-        """An in-process request budget, or ``None`` for no limit."""
-        return TokenBucket(self.request_budget) if self.request_budget else None
+    def token_bucket(self) -> RequestBudget | None:
+        """The request budget, or ``None`` for no limit: in-process, or the shared one a
+        worker set up (:func:`~houselights.sources.kit.budget.shared_budgets`)."""
+        if not self.request_budget:
+            return None
+        factory = budget_factory()
+        return factory(self.request_budget) if factory else TokenBucket(self.request_budget)
 
     # --- storage -------------------------------------------------------------------------
 

@@ -131,6 +131,10 @@ def _compact_key(identifier: str) -> str | int:
 _CHANNEL_CODE = {None: 0, "online": 1, "box_office": 2, "phone": 3, "agent": 4, "other": 5}
 
 
+FIRST_REJECTED_KEPT = 50
+"""Rejected lines a mapper keeps for the message of a file refused as a whole."""
+
+
 class _OrderIndex:
     """Per order: line count, first line, and a compact fingerprint of its header.
 
@@ -233,6 +237,8 @@ class UploadMapper:
         self._rows: dict[str, list[tuple[Any, ...]]] = {t: [] for t in TABLES}
         self._raw: list[RawRecord] = []
         self._rejected: list[RejectedRow] = []
+        # The first rejected lines, kept across flushes: a refused file lists them.
+        self.first_rejected: list[RejectedRow] = []
         self._records_in = 0
 
     @property
@@ -285,13 +291,16 @@ class UploadMapper:
         order_id = cells.get("order_id")
         order_key = cell_text(order_id).strip() if order_id is not None else None
         self._raw.append(RawRecord(RAW_STREAM, order_key or f"line {line_no}", record))
-        self._rejected.append(RejectedRow(
+        rejected = RejectedRow(
             table="order_lines",
             record_key=(f"{self.file_name} line {line_no}" if self.qualify_keys
                         else f"line {line_no}"),
             reason=reason,
             record=record, check_name=check_name, order_id=order_key or None,
-        ))
+        )
+        self._rejected.append(rejected)
+        if len(self.first_rejected) < FIRST_REJECTED_KEPT:
+            self.first_rejected.append(rejected)
         self._records_in += 1
         self.lines_rejected += 1
         if self.first_rejection is None:

@@ -222,11 +222,16 @@ class UploadReader:
         first = mapper.first_rejection or ""
         if len(first) > _REASON_SHOWN:
             first = first[:_REASON_SHOWN] + "…"
-        raise UploadError(
+        refusal = UploadError(
             f"{self.path.name}: {what}, so the file is refused as a whole; the first: {first}",
             hint="Check the file is in the template (docs/upload-template.md) and fix its "
             f"export; the limit is {setting_name(setting)}.",
         )
+        refusal.rejected = [
+            {"record_key": r.record_key, "reason": r.reason, "record": r.record}
+            for r in mapper.first_rejected
+        ]
+        raise refusal
 
     def _count(self, mapper: UploadMapper) -> None:
         self.blank_lines = self._blank + self.table.empty_rows

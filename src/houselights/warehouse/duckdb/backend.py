@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from houselights.errors import ConflictError, WarehouseError
 from houselights.warehouse.base import Params, Row, Session, Warehouse
+from houselights.warehouse.duckdb.holder import running_server
 
 __all__ = ["DuckDBSession", "DuckDBWarehouse"]
 
@@ -40,6 +41,28 @@ def _owner_only() -> Iterator[None]:
             yield
         finally:
             os.umask(previous)
+
+
+def _in_use(path: str, exc: Exception) -> ConflictError:
+    """The file is held by another process: point at the running server if it is one."""
+    server = running_server(path)
+    if server is not None:
+        return ConflictError(
+            f"`houselights serve` (process {server.pid}) is running on {path} and holds it; "
+            "while it runs, do this through it.",
+            hint=f"Open the dashboard at {server.url}/dashboard/ (upload, sync now, pause, "
+            f"tokens), or call its API: {server.url}/api/v1/openapi.json — e.g. "
+            f"curl -H 'Authorization: Bearer TOKEN' -F file=@FILE "
+            f"{server.url}/api/v1/orgs/SLUG/uploads. Or stop it (Ctrl-C) and run the "
+            "command again.",
+            detail=str(exc),
+        )
+    return ConflictError(
+        f"The database file {path} is in use by another houselights process.",
+        hint="Stop the other process, or use PostgreSQL (--db postgresql://…) to run "
+        "several processes at once.",
+        detail=str(exc),
+    )
 
 
 def _first_line(exc: Exception) -> str:
@@ -153,12 +176,7 @@ class DuckDBWarehouse(Warehouse):
             with _owner_only():
                 self._con = duckdb.connect(self.path, config=config)
         except duckdb.IOException as exc:
-            raise ConflictError(
-                f"The database file {self.path} is in use by another houselights process.",
-                hint="Stop the other process (e.g. `houselights serve`), or use PostgreSQL "
-                "(--db postgresql://…) to run several processes at once.",
-                detail=str(exc),
-            ) from exc
+            raise _in_use(self.path, exc) from exc
         except duckdb.Error as exc:
             raise WarehouseError(
                 f"Cannot open the database file {self.path}: {exc}",

@@ -158,6 +158,11 @@ class SpektrixSimulator:
         counts = self._call(lambda: dict(self._state.hits))
         return {route: n for (c, route), n in counts.items() if c == name}
 
+    def throttled(self, client: str | None = None) -> int:
+        """Requests of a client the rate limit refused (it went over its budget)."""
+        name = self._dataset(client).name
+        return self._call(lambda: self._state.throttled[name])
+
     def reset_hits(self) -> None:
         """Forget the request counts (e.g. between two syncs of a test)."""
         self._call(self._state.hits.clear)

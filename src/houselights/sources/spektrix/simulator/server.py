@@ -71,6 +71,8 @@ class ServerState:
     port: int = 0
     hits: Counter[tuple[str, str]] = field(default_factory=Counter)
     """Answered API requests per (client, route template)."""
+    throttled: Counter[str] = field(default_factory=Counter)
+    """Requests per client refused by the rate limit (over its budget; not injected 429s)."""
 
     def __post_init__(self) -> None:
         for name, ds in self.datasets.items():
@@ -177,7 +179,12 @@ class _Handlers:
             return _message(401, _AUTH_MESSAGES[Refusal.CLOCK_SKEW])
 
         limiter = state.faults.limiter
-        wait = limiter.acquire(login or f"web:{request.remote}") if limiter else 0.0
+        # One budget per API login of each client system (a login name may recur across
+        # systems); unauthenticated calls share one per system and address.
+        key = f"{client}:{login}" if login else f"{client}:web:{request.remote}"
+        wait = limiter.acquire(key) if limiter else 0.0
+        if wait > 0:
+            state.throttled[client] += 1
         if wait > 0 or (fault and fault.kind is FaultKind.RATE_LIMIT):
             retry = max(state.faults.config.retry_after_seconds, math.ceil(wait))
             return _message(429, "Too many requests.", {"Retry-After": str(retry)})
