@@ -20,6 +20,7 @@ SAMPLE_PATH = {
     "metric_id": "M07",
     "report": "event-id",
     "dimension": "region",
+    "event_id": "e0",
     "token_id": "0123456789ab",
 }
 
@@ -30,6 +31,8 @@ UNSCOPED = {
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/orgs"),
     ("GET", "/api/v1/metrics"),
+    ("GET", "/api/v1/definitions"),  # the documentation of the metrics: any token
+    ("GET", "/api/v1/geography/places"),  # postcode areas and their points: any token
     ("GET", "/api/v1/benchmarks/cohort"),
     ("GET", "/api/v1/benchmarks/kpis"),
     ("GET", "/api/v1/benchmarks/distribution/{dimension}"),

@@ -66,10 +66,13 @@ def _pg_url() -> Iterator[str]:
 
 
 @contextmanager
-def serve_world(folder: Path, backend: str = "duckdb") -> Iterator[Served]:
-    """Build the world on ``backend`` in ``folder`` and serve it over HTTP."""
+def serve_world(folder: Path, backend: str = "duckdb", **settings: Any) -> Iterator[Served]:
+    """Build the world on ``backend`` in ``folder`` and serve it over HTTP (``settings``
+    override the app's settings, e.g. ``suppression_threshold``)."""
     with _pg_url() if backend == "postgres" else _no_url() as url:
-        hl = Houselights(data_dir=folder, database_url=url or f"duckdb://{folder / 'wh.duckdb'}")
+        hl = Houselights(
+            data_dir=folder, database_url=url or f"duckdb://{folder / 'wh.duckdb'}", **settings
+        )
         try:
             world = build_world(hl)
             with running(create_app(hl)) as base, httpx.Client(base_url=base, timeout=30) as http:

@@ -10,6 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from houselights.cli.main import app, main
+from houselights.context import Houselights
+from houselights.insights import benchmark_kpis, parse_period
 from houselights.sources.spektrix.simulator import (
     ClientConfig,
     ScaleConfig,
@@ -196,12 +198,19 @@ def test_bad_input_and_withdrawn_access(
 def test_demo_runs_end_to_end(hl_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["demo", "--no-serve", "--tickets", "700", "--lines", "1500"]) == 0
     out = capsys.readouterr().out
-    assert out.count("Setup check of") == 3  # two Spektrix systems, one Ticketsolve account
+    assert out.count("Setup check of") == 6  # five Spektrix systems, one Ticketsolve account
     assert "⚠ Fee merchandise marked as Fee" in out  # the realistic slip in harbour-arts
-    assert out.count("Backfill:") == 2 and "incremental sync" in out
+    assert out.count("Backfill:") == 5 and "incremental sync" in out
     assert "Event ID report — northgate-theatre" in out
     assert "Riverside Arts Centre" in out
     # The Ticketsolve organisation: catalogue and a season of exports, then a week later.
     assert "simulated Ticketsolve account" in out
     assert "Setup check of foyle-quay-theatre (Ticketsolve account foylequay)" in out
     assert "Event ID report — foyle-quay-theatre" in out
+    # Seven organisations grant the demo funder benchmarks: a cohort big enough to show.
+    assert "7 organisations grant 'demo-arts-council' benchmarks" in out
+    hl = Houselights()
+    with hl.warehouse.connect() as s:
+        kpis = benchmark_kpis(s, "demo-arts-council", parse_period("2024/25"))
+    hl.close()
+    assert (kpis.cohort_size, kpis.status) == (7, "ok")

@@ -28,6 +28,7 @@ from houselights.insights import (
     lapsed,
     lead_time,
     loyalty,
+    parse_period,
     reach,
     retention,
     ticket_sales,
@@ -204,6 +205,19 @@ def test_loyalty(db: Session) -> None:
     assert r.reattendance_rate == pytest.approx(2 / 5)  # M34
     assert r.repeat_income_share == pytest.approx(67 / 185)  # M40 over M09
     assert r.data_starts == date(2023, 6, 1)
+    # Data from June 2023 is less than three years before April 2024: "new" is flagged.
+    assert r.short_history is True
+
+
+def test_new_bookers_are_flagged_until_three_years_of_history(db: Session) -> None:
+    # History starts 2023-06-01: a period starting 2026-04-01 still has under 3 years,
+    # one starting 2026-06-01 has exactly 3, one starting 2027-04-01 more.
+    def short(period: str) -> bool:
+        return loyalty(db, Filters("alpha", parse_period(period))).short_history
+
+    assert short("2026/27") is True
+    assert short("2026-06-01..2026-12-31") is False
+    assert short("2027/28") is False
 
 
 def test_loyalty_transaction_basis(db: Session) -> None:

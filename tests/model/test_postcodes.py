@@ -37,6 +37,8 @@ from houselights.model.postcodes import (
         ("CF10 1EP", "CF10 1EP", "CF", "CF10", "Wales"),
         ("ne1\t4st", "NE1 4ST", "NE", "NE1", "North East"),
         ("NE1\u00a04ST", "NE1 4ST", "NE", "NE1", "North East"),
+        ("SW1A-1AA", "SW1A 1AA", "SW", "SW1A", "London"),  # a hyphen for the space
+        ("sw1a - 1aa", "SW1A 1AA", "SW", "SW1A", "London"),
     ],
 )
 def test_valid_postcodes_are_normalised(raw: str, postcode: str, area: str, district: str,
@@ -65,7 +67,7 @@ def test_girobank_code_is_valid_with_no_area() -> None:
 @pytest.mark.parametrize(
     "raw",
     [
-        None, "", "   ", "N/A", "unknown", "NE1", "NE1 4S", "12345", "SW1A-1AA",
+        None, "", "   ", "N/A", "unknown", "NE1", "NE1 4S", "12345", "SW1A--1AA", "SW-1A1AA",
         "QA1 1AA",    # Q never starts a postcode
         "AI1 1AA",    # I never second
         "NE1 4CT",    # C never in the unit

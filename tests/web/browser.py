@@ -7,6 +7,7 @@ for a condition, and collect console errors, uncaught exceptions and failed load
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
@@ -140,6 +141,53 @@ class Browser:
             elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
                 found.append(f"{params['entry'].get('url', '')}: {params['entry']['text']}")
         return found
+
+    def press(self, key: str, code: str, key_code: int) -> None:
+        """Press and release one key, as a keyboard would (trusted events)."""
+        for kind in ("rawKeyDown", "keyUp"):
+            self.send(
+                "Input.dispatchKeyEvent",
+                type=kind,
+                key=key,
+                code=code,
+                windowsVirtualKeyCode=key_code,
+            )
+        if key == "Enter":
+            self.send("Input.dispatchKeyEvent", type="char", text="\r")
+
+    def screenshot(self, path: Path) -> None:
+        """Write a PNG of the whole page (kept as a test artefact, never compared)."""
+        size = self.evaluate(
+            "[document.documentElement.scrollWidth, document.documentElement.scrollHeight]"
+        )
+        shot = self.send(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": size[0], "height": min(size[1], 6000), "scale": 1},
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(base64.b64decode(shot["data"]))
+
+    def axe_violations(self, impacts: tuple[str, ...] = ("serious", "critical")) -> list[str]:
+        """Run the vendored axe-core on the page; its violations of the given impacts,
+        one line each (rule, impact, the first offending element)."""
+        self.evaluate(
+            "new Promise((ok, fail) => { if (window.axe) return ok(true);"
+            " const s = document.createElement('script'); s.src = '/static/vendor/axe.min.js';"
+            " s.onload = () => ok(true); s.onerror = () => fail('axe did not load');"
+            " document.head.append(s); })"
+        )
+        found = self.evaluate(
+            "axe.run(document, { resultTypes: ['violations'] }).then(r => r.violations.map("
+            "v => ({ id: v.id, impact: v.impact, help: v.help,"
+            " target: v.nodes.length ? String(v.nodes[0].target) : '' })))"
+        )
+        return [
+            f"{v['id']} ({v['impact']}): {v['help']} — {v['target']}"
+            for v in found
+            if v["impact"] in impacts
+        ]
 
     def requested_hosts(self) -> set[str]:
         """Hosts of every resource the page asked for (from performance entries)."""

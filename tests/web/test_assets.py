@@ -17,10 +17,22 @@ def test_vendored_files_match_their_recorded_checksums() -> None:
     rows = re.findall(
         r"\| `([\w.-]+\.js)` \| ([\w-]+) \| ([\d.]+) \|.*\| `([0-9a-f]{64})` \|", table
     )
-    assert {r[0] for r in rows} == {"vega.min.js", "vega-lite.min.js", "vega-embed.min.js"}
+    assert {r[0] for r in rows} == {
+        "vega.min.js",
+        "vega-lite.min.js",
+        "vega-embed.min.js",
+        "axe.min.js",
+    }
     for name, package, _version, digest in rows:
         assert hashlib.sha256((VENDOR / name).read_bytes()).hexdigest() == digest, name
-        assert (VENDOR / f"LICENSE-{package}.txt").read_text().startswith("Copyright")
+        licence = (VENDOR / f"LICENSE-{package}.txt").read_text()
+        first_words = "Mozilla Public License" if package == "axe-core" else "Copyright"
+        assert licence.startswith(first_words), package
+
+
+def test_axe_is_only_for_the_tests() -> None:
+    for template in (WEB / "templates").glob("*.html"):
+        assert "axe" not in template.read_text(encoding="utf-8"), template.name
 
 
 def test_pages_reference_nothing_outside_the_server() -> None:

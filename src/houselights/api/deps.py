@@ -242,15 +242,20 @@ class Filtering:
     seasons: list[str]
     events: list[str]
 
-    def for_org(self, org_id: str) -> Filters:
-        """The insights :class:`Filters` for ``org_id``."""
+    def for_org(self, org_id: str, *, performance_only: bool = False) -> Filters:
+        """The insights :class:`Filters` for ``org_id``.
+
+        ``performance_only``: for figures defined by performance date only (capacity,
+        the quarterly and per-event reports), which answer on that basis whatever
+        ``basis`` asks (their result says so) rather than refuse: a page asking for
+        order dates still gets its capacity figures."""
         return Filters(
             org_id=org_id,
             period=self.when.resolve(),
             venue_ids=tuple(self.venues),
             seasons=tuple(self.seasons),
             event_ids=tuple(self.events),
-            basis=self.when.basis,
+            basis="performance" if performance_only else self.when.basis,
         )
 
 

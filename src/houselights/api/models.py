@@ -48,6 +48,7 @@ __all__ = [
     "PageOut",
     "PeriodOut",
     "QuarantinedRowOut",
+    "RecipientsOut",
     "RowErrorOut",
     "RunOut",
     "SetupCheckOut",
@@ -179,6 +180,11 @@ class FilterOptionsOut(Strict):
     venues: list[VenueOption]
     seasons: list[str]
     financial_years: list[str]
+    default_year: str | None = Field(
+        description="The year to open on: the latest financial year with a performance "
+        "that had taken place by the organisation's latest order (None without data)."
+    )
+    data_until: date | None = Field(description="The day of the organisation's latest order.")
 
 
 class ConnectionOut(Strict):
@@ -306,6 +312,13 @@ class MetricDefinitionOut(Strict):
     bases: list[str]
     family: str
     field: str
+
+
+class RecipientsOut(Strict):
+    """The recipients an organisation has granted benchmarks (the cohorts it is in)."""
+
+    org_id: str
+    recipients: list[str]
 
 
 class CohortOut(Strict):

@@ -1,9 +1,12 @@
 """``houselights demo``: the whole flow on example data, start to finish, in one command.
 
-Two organisations run on simulated Spektrix systems (in this process): connect, check the
-setup against the integration guide, backfill from the order-ID export, let three
+Five organisations run on simulated Spektrix systems (in this process): connect, check
+the setup against the integration guide, backfill from the order-ID export, let three
 simulated days pass, sync the changes, then the quality summary and the Event ID report.
-A third organisation loads a box office export through the upload route.
+One more runs on a simulated Ticketsolve account (``demo_ticketsolve``) and another loads
+a box office export through the upload route. Every one of them grants a demo funder
+benchmarks, so the dashboard's Benchmarks page has a cohort (five is the smallest that
+may be shown).
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from houselights.services import exchange as svc
 
 DEMO_ORG = "riverside-arts"
 DEMO_NAME = "Riverside Arts Centre"
+DEMO_FUNDER = "demo-arts-council"
+"""The recipient every demo organisation grants benchmarks (its cohort is all of them)."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,9 @@ SPEKTRIX_ORGS = (
     SpektrixDemoOrg(
         "harbour-arts", "Harbour Arts", "South West", "harbourarts", 12, "fee-without-value"
     ),
+    SpektrixDemoOrg("castle-playhouse", "Castle Playhouse", "West Midlands", "castleplay", 13),
+    SpektrixDemoOrg("lantern-theatre", "Lantern Theatre", "East of England", "lantern", 14),
+    SpektrixDemoOrg("quayside-music", "Quayside Music Hall", "North East", "quayside", 15),
 )
 
 
@@ -61,6 +69,17 @@ def _ensure_org(hl: Houselights, slug: str, name: str, region: str) -> None:
     # The demo is re-runnable: an organisation that exists already is reused.
     with hl.warehouse.connect() as s, s.transaction(), contextlib.suppress(ConflictError):
         orgs.add_org(s, slug, name, region=region, artform="multi-arts")
+
+
+def grant_demo_funder(hl: Houselights, slugs: list[str]) -> None:
+    """Each demo organisation grants the demo funder benchmarks (re-runnable)."""
+    with hl.warehouse.connect() as s, s.transaction():
+        for slug in slugs:
+            orgs.grant_access(s, slug, DEMO_FUNDER, scope="benchmarks", by="demo")
+    console.print(
+        f"   {len(slugs)} organisations grant '{DEMO_FUNDER}' benchmarks: a cohort the "
+        "dashboard's Benchmarks page can show."
+    )
 
 
 def run_upload_demo(hl: Houselights, *, lines: int, seed: int) -> None:
@@ -209,10 +228,10 @@ def demo(
 ) -> None:
     """Run houselights end to end on example data.
 
-    Two organisations on simulated Spektrix systems (connect, setup check, backfill from
-    the order-ID export, incremental sync) and one loading a box office export, each with
-    its quality summary and the Event ID report. Safe to run again: unchanged data is left
-    as it is.
+    Five organisations on simulated Spektrix systems (connect, setup check, backfill from
+    the order-ID export, incremental sync), one on a simulated Ticketsolve account and one
+    loading a box office export, each with its quality summary and the Event ID report;
+    all grant a demo funder benchmarks. Safe to run again: unchanged data is left as it is.
     """
     hl = get_app(ctx)
     console.rule("[bold]houselights demo")
@@ -223,6 +242,7 @@ def demo(
     ticketsolve_org, ticketsolve_today = run_ticketsolve_demo(hl)
     console.rule(f"[bold]{DEMO_NAME}[/] — a box office export, uploaded")
     run_upload_demo(hl, lines=lines, seed=seed)
+    grant_demo_funder(hl, [*(o.slug for o in SPEKTRIX_ORGS), ticketsolve_org, DEMO_ORG])
     console.rule("[bold]Event ID reports[/] (what Illuminate asks each organisation for)")
     for o in SPEKTRIX_ORGS:
         show_event_report(hl, o.slug, on=today)

@@ -18,7 +18,7 @@ import pyarrow as pa
 from houselights.errors import InputError
 from houselights.insights import _sql, facts
 from houselights.insights.filters import Filters
-from houselights.insights.periods import Period, financial_quarters
+from houselights.insights.periods import Basis, Period, financial_quarters
 from houselights.insights.results import InsightResult
 from houselights.warehouse.base import Session
 from houselights.warehouse.history import check_results_of_runs, list_runs, quarantine_groups
@@ -116,7 +116,9 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
 
     Choices: like the Spektrix report (criteria on instance date, output event fields),
     an event is listed when any of its instances starts in the period, and First/Last
-    Instance are over **all** its instances, cancelled ones included.
+    Instance are over **all** its instances, cancelled ones included. Instances flagged
+    supplementary (interval drinks, programmes, car parking) are not performances, so an
+    event with only supplementary instances in the period is not listed.
     """
     sliced = _sql.slice_conditions(filters, "s")
     slice_sql = f" AND {sliced.text}" if sliced.text else ""
@@ -127,7 +129,8 @@ def event_id_report(session: Session, filters: Filters) -> EventIdReport:
         JOIN instances i ON i.org_id = e.org_id AND i.event_id = e.event_id
         WHERE e.org_id = ? AND e.event_id IN (
             SELECT s.event_id FROM instances s
-            WHERE s.org_id = ? AND s.starts_at >= ? AND s.starts_at < ?{slice_sql})
+            WHERE s.org_id = ? AND s.starts_at >= ? AND s.starts_at < ?
+              AND NOT s.is_supplementary{slice_sql})
         GROUP BY e.event_id, e.name, e.event_code
         ORDER BY MIN(i.starts_at), e.event_id
         """,
@@ -245,6 +248,7 @@ class EventSales(InsightResult):
     """Sales of one event over its performances in the period."""
 
     event_id: str
+    event_code: str | None  # the Event ID people see in the box office (Spektrix)
     event_name: str | None
     season: str | None
     category: str | None
@@ -273,7 +277,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
     base = _per_instance(filters)
     rows = session.fetch_dicts(
         f"""{base.text}
-        SELECT pi.event_id, e.name AS event_name, e.season, e.category,
+        SELECT pi.event_id, e.event_code, e.name AS event_name, e.season, e.category,
                MIN(pi.starts_at) AS first_performance, MAX(pi.starts_at) AS last_performance,
                COUNT(*) FILTER (WHERE NOT pi.cancelled) AS performances,
                COUNT(*) FILTER (WHERE pi.cancelled) AS cancelled_performances,
@@ -284,7 +288,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
                SUM(pi.paid) AS paid, SUM(pi.comps) AS comps, SUM(pi.income) AS income
         FROM pi
         LEFT JOIN events e ON e.org_id = ? AND e.event_id = pi.event_id
-        GROUP BY pi.event_id, e.name, e.season, e.category
+        GROUP BY pi.event_id, e.event_code, e.name, e.season, e.category
         ORDER BY MIN(pi.starts_at), pi.event_id
         """,
         [*base.params, filters.org_id],
@@ -292,6 +296,7 @@ def sales_by_event(session: Session, filters: Filters) -> list[EventSales]:
     return [
         EventSales(
             event_id=r["event_id"],
+            event_code=r["event_code"],
             event_name=r["event_name"],
             season=r["season"],
             category=r["category"],
@@ -337,6 +342,7 @@ class QuarterlyActivityReport(InsightResult):
     period: Period
     quarters: tuple[QuarterActivity, ...]
     total: QuarterActivity
+    basis: Basis = "performance"  # always: the report is by performance date
 
 
 def funder_quarterly_report(session: Session, filters: Filters) -> QuarterlyActivityReport:

@@ -2,7 +2,7 @@
 
 A full UK postcode is an *outward* code (area letters + district, e.g. ``SW1A``) and an
 *inward* code (sector digit + unit letters, e.g. ``1AA``). :func:`normalise_postcode`
-accepts any case and any spacing (``sw1a1aa``, `` SW1A  1AA``) and returns a
+accepts any case and any spacing (``sw1a1aa``, `` SW1A  1AA``, ``SW1A-1AA``) and returns a
 :class:`PostcodeInfo` with the normalised form ``"SW1A 1AA"``, the area (``SW``), the
 district (``SW1A``) and the area's UK region.
 
@@ -193,6 +193,8 @@ def normalise_postcode(raw: str | None) -> PostcodeInfo:
     if raw is None:
         return _invalid(None)
     compact = _WHITESPACE_RE.sub("", raw).upper()
+    if compact[-4:-3] == "-":  # "SW1A-1AA": a hyphen written in place of the space
+        compact = compact[:-4] + compact[-3:]
     if not 5 <= len(compact) <= 7:
         return _invalid(raw)
     postcode = f"{compact[:-3]} {compact[-3:]}"

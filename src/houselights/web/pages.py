@@ -32,16 +32,20 @@ class Page:
     slug: str
     title: str
     filters: bool  # whether the period / venue / season filters apply
+    in_nav: bool = True  # False for pages reached from another (one event's page)
 
 
 PAGES: tuple[Page, ...] = (
     Page("overview", "Overview", True),
+    Page("trends", "Trends", True),
     Page("events", "Events", True),
+    Page("event", "Event", False, in_nav=False),
     Page("audience", "Audience", True),
-    Page("geography", "Geography", True),
+    Page("geography", "Map", True),
     Page("quality", "Data quality & runs", False),
-    Page("connections", "Connections & setup check", False),
+    Page("connections", "Connections & uploads", False),
     Page("benchmarks", "Benchmarks", True),
+    Page("definitions", "Definitions", False),
 )
 _BY_SLUG = {p.slug: p for p in PAGES}
 

@@ -97,11 +97,11 @@ def test_entities_once_and_line_numbers_per_order() -> None:
         ("upload_rows", "O1", 5), ("upload_rows", "O2", 6)]
 
 
-def test_invalid_customer_postcode_is_kept_upper_cased_without_geography() -> None:
+def test_invalid_customer_postcode_is_stored_as_unknown() -> None:
     tables, _ = run([ticket(customer_postcode="ne1 4s"), ticket(order_id="O2",
                                                                customer_id="C9")])
     first, second = tables["customers"]
-    assert first["postcode"] == "NE1 4S" and first["region"] is None
+    assert first["postcode"] is None and first["region"] is None
     assert first["postcode_area"] is None and first["postcode_district"] is None
     assert second["postcode"] == "NE1 4ST"
 

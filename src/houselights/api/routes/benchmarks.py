@@ -15,10 +15,10 @@ from fastapi import APIRouter, Query
 
 from houselights import insights as hi
 from houselights.api.deps import MAX_TEXT, Ctx, PeriodParams, PeriodQuery, RequestContext, Slug
-from houselights.api.models import CohortOut, model_of
+from houselights.api.models import CohortOut, RecipientsOut, model_of
 from houselights.errors import InputError, PermissionDeniedError
 from houselights.insights.benchmarks import Dimension
-from houselights.orgs.service import granted_orgs
+from houselights.orgs.service import granted_orgs, list_grants
 
 __all__ = ["router"]
 
@@ -199,3 +199,25 @@ def org_distribution(
     """The pooled cohort distribution with the organisation's own shares beside it."""
     org_id = ctx.org(slug, "benchmarks")
     return _distribution(ctx, when, dimension, viewer, org_id, region, artform)
+
+
+@router.get(
+    "/orgs/{slug}/benchmark-recipients",
+    summary="Who the organisation shares benchmarks with",
+    response_model=RecipientsOut,
+)
+def recipients(ctx: Ctx, slug: Slug) -> dict[str, Any]:
+    """The recipients the organisation has granted benchmarks (an active grant of scope
+    ``benchmarks`` or ``all``): the cohorts it may be compared in. A recipient token sees
+    only itself."""
+    org_id = ctx.org(slug, "benchmarks")
+    names = sorted(
+        {
+            g.recipient
+            for g in list_grants(ctx.session, org_id)
+            if g.active and g.scope in ("benchmarks", "all")
+        }
+    )
+    if ctx.principal.kind == "recipient":
+        names = [n for n in names if n == ctx.principal.subject]
+    return {"org_id": org_id, "recipients": names}

@@ -105,7 +105,8 @@ def export(
 ) -> Response:
     """The report as a file to download. ``ticketing`` is the annual ticketing export,
     one row per valid ticket (postcode district only, never the full postcode)."""
-    scoped = filters.for_org(ctx.org(slug, "reports"))
+    # Every report but the ticketing export is by performance date only.
+    scoped = filters.for_org(ctx.org(slug, "reports"), performance_only=report != "ticketing")
     table = EXPORTS[report](ctx.session, scoped)
     label = re.sub(r"[^A-Za-z0-9.]+", "-", scoped.period.label)
     filename = f"{slug}-{report}-{label}.{format}"

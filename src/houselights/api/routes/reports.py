@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from houselights import insights as hi
-from houselights.api.deps import Ctx, FilterQuery, PageQuery, Slug, paged
+from houselights.api.deps import MAX_TEXT, Ctx, FilterQuery, PageQuery, Slug, paged
 from houselights.api.models import PageOut, PeriodOut, model_of
+from houselights.insights.events import EventDetail, event_detail
 from houselights.insights.reports import EventIdRow
 
 __all__ = ["router"]
@@ -49,7 +50,9 @@ def sales_by_event(
     ctx: Ctx, request: Request, slug: Slug, filters: FilterQuery, page: PageQuery
 ) -> dict[str, Any]:
     """Performances, capacity, tickets, income and utilisation of each event."""
-    rows = hi.sales_by_event(ctx.session, filters.for_org(ctx.org(slug, "reports")))
+    rows = hi.sales_by_event(
+        ctx.session, filters.for_org(ctx.org(slug, "reports"), performance_only=True)
+    )
     return paged(request, page, rows)
 
 
@@ -62,7 +65,9 @@ def sales_by_instance(
     ctx: Ctx, request: Request, slug: Slug, filters: FilterQuery, page: PageQuery
 ) -> dict[str, Any]:
     """Tickets, returns, income and utilisation of each performance."""
-    rows = hi.sales_by_instance(ctx.session, filters.for_org(ctx.org(slug, "reports")))
+    rows = hi.sales_by_instance(
+        ctx.session, filters.for_org(ctx.org(slug, "reports"), performance_only=True)
+    )
     return paged(request, page, rows)
 
 
@@ -73,7 +78,7 @@ def sales_by_instance(
 )
 def funder_quarterly(ctx: Ctx, slug: Slug, filters: FilterQuery) -> dict[str, Any]:
     """Events, performances, attendance, capacity and income per financial quarter."""
-    scoped = filters.for_org(ctx.org(slug, "reports"))
+    scoped = filters.for_org(ctx.org(slug, "reports"), performance_only=True)
     return hi.funder_quarterly_report(ctx.session, scoped).to_dict()
 
 
@@ -91,3 +96,19 @@ def data_quality(
     """Recent runs, their check results and quarantined rows grouped by check."""
     scoped = filters.for_org(ctx.org(slug, "manage"))
     return hi.data_quality_report(ctx.session, scoped, runs=runs).to_dict()
+
+
+@router.get(
+    "/orgs/{slug}/events/{event_id}",
+    summary="One event: performances, price types, booking curve",
+    response_model=model_of(EventDetail),
+)
+def event(
+    ctx: Ctx,
+    slug: Slug,
+    event_id: Annotated[str, Path(max_length=MAX_TEXT, description="The event's id.")],
+) -> dict[str, Any]:
+    """An event across all its dates: each performance's capacity, tickets and income,
+    tickets by price type, and the booking curve (tickets by days before the
+    performance). Not limited by a period."""
+    return event_detail(ctx.session, ctx.org(slug, "reports"), event_id).to_dict()

@@ -72,6 +72,23 @@ class Loyalty(InsightResult):
     reattendance_rate: float | None  # M34
     repeat_income_share: float | None  # M40 = income of bookers with f ≥ 2 / M09
     data_starts: date | None  # earliest date in the organisation's data, to judge "new"
+    short_history: bool  # fewer than NEW_BOOKER_HISTORY_YEARS of data before the period
+
+
+NEW_BOOKER_HISTORY_YEARS = 3
+"""Years of history before a period that "new booker" needs to mean new (metrics.md, M30)."""
+
+
+def _history_is_short(data_starts: date | None, period_start: date) -> bool:
+    """Whether the data begins less than NEW_BOOKER_HISTORY_YEARS before the period."""
+    if data_starts is None:
+        return True
+    years = NEW_BOOKER_HISTORY_YEARS
+    try:
+        needed = period_start.replace(year=period_start.year - years)
+    except ValueError:  # 29 February
+        needed = period_start.replace(year=period_start.year - years, day=28)
+    return data_starts > needed
 
 
 def _first_column(basis: Basis) -> tuple[str, str]:
@@ -99,7 +116,9 @@ def loyalty(session: Session, filters: Filters) -> Loyalty:
     Choices: "new" means new to the **organisation**: no valid ticket dated before the
     period anywhere in its history, whatever venue/season slice is applied (the slice
     only chooses which bookers are counted). ``data_starts`` is reported so a reader can
-    tell when history is too short for "new" to mean much (metrics.md asks for ≥ 3 years).
+    tell when history is too short for "new" to mean much (metrics.md asks for ≥ 3 years),
+    and ``short_history`` says so: True when the data starts less than three years before
+    the period (every booker then looks new, whatever the share says).
     """
     basis = filters.basis_or("performance")
     facts.ensure_fresh(session, [filters.org_id])
@@ -155,6 +174,7 @@ def loyalty(session: Session, filters: Filters) -> Loyalty:
     occasions = sum(v[1] for v in known)
     new = sum(v[4] for v in known)
     repeat = [v for b, v in zip(FREQUENCY_BANDS, known, strict=True) if b != "1"]
+    data_starts = _first_date(session, filters, basis)
     total_income = sum((v[3] for v in by_band.values()), start=0)
     return Loyalty(
         org_id=filters.org_id,
@@ -173,7 +193,8 @@ def loyalty(session: Session, filters: Filters) -> Loyalty:
         reattending_bookers=sum(v[0] for v in repeat),
         reattendance_rate=_sql.ratio(sum(v[0] for v in repeat), bookers),
         repeat_income_share=_sql.ratio(sum((v[3] for v in repeat), start=0), total_income),
-        data_starts=_first_date(session, filters, basis),
+        data_starts=data_starts,
+        short_history=_history_is_short(data_starts, filters.period.start),
     )
 
 

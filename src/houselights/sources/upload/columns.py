@@ -119,7 +119,7 @@ COLUMNS: tuple[TemplateColumn, ...] = (
     _column(
         "customer_postcode", "Customer Postcode", "postcode", True, "never",
         "The booker's UK postcode, any case and spacing. Blank if unknown; an invalid "
-        "value is kept (upper-cased) and flagged by the postcode check.",
+        "value is stored as unknown (the raw record keeps it as written).",
         "NE1 4ST",
         ("Postcode", "Post Code", "Zip", "Zip Code", "Postal Code", "Customer Post Code",
          "Billing Postcode", "Booker Postcode"),

@@ -11,7 +11,7 @@ memberships.
 
 Everything comes from one seeded ``random.Random``, so the same arguments always give
 the same bytes. Every generated line is valid for the template: a generated file maps
-with no rejected lines (its bad postcodes are left for the postcode check to flag).
+with no rejected lines (its bad postcodes are stored as unknown).
 
 Speed: about 1,000,000 lines in well under a minute (rows are assembled from
 precomputed strings and written through ``csv.writer`` in blocks).

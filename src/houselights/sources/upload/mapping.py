@@ -39,7 +39,7 @@ from typing import Any
 import pyarrow as pa
 
 from houselights.exchange.batch import Batch, RawRecord, RejectedRow
-from houselights.model.postcodes import normalise_postcode
+from houselights.model.postcodes import normalise_any_postcode, normalise_postcode
 from houselights.model.schema import CANONICAL_TABLES, LogicalType, Table
 from houselights.model.ticket_types import is_comp_ticket_type, is_concession_ticket_type
 from houselights.sources.kit.values import (
@@ -546,13 +546,11 @@ class UploadMapper:
         customer_id = line.customer_id
         if customer_id is not None and (key := _compact_key(customer_id)) not in self._customers:
             self._customers.add(key)
-            raw_postcode = text(cells, "customer_postcode")
-            info = normalise_postcode(raw_postcode)
-            postcode = info.postcode if info.valid else (
-                raw_postcode.upper() if raw_postcode else None
-            )
+            # A UK postcode or an Irish Eircode, normalised; anything else is stored as NULL
+            # (metrics.md, M22: not a captured postcode). The raw record keeps it as written.
+            info = normalise_any_postcode(text(cells, "customer_postcode"))
             rows["customers"].append((
-                customer_id, postcode, info.area, info.district, info.region, None, None, None,
+                customer_id, info.postcode, info.area, info.district, info.region, None, None, None,
             ))
         known = self._orders.get(line.order_id)
         if known is None:
