@@ -235,9 +235,20 @@ def check_no_secret_in_logs(
 ) -> None:
     """No secret in DEBUG logs, error messages, status or the summary. ``records()``
     returns everything logged so far (pytest's ``caplog.text``)."""
+    logger = logging.getLogger("houselights")
+    level = logger.level
+    logger.setLevel(logging.DEBUG)
+    try:
+        _no_secret_in_logs(hl, box, source, records)
+    finally:
+        logger.setLevel(level)  # later code in the same process logs as it did before
+
+
+def _no_secret_in_logs(
+    hl: Houselights, box: BoxOffice, source: str, records: Callable[[], str]
+) -> None:
     from houselights.services.connections import connection_status
 
-    logging.getLogger("houselights").setLevel(logging.DEBUG)
     new_org(hl)
     box.connect(hl, ORG)
     box.set_faults(True)  # retries get logged too

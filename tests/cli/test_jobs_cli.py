@@ -39,12 +39,12 @@ def test_jobs_lists_waiting_and_failed_with_the_last_error(
     base = _setup(tmp_path)
     result = CliRunner().invoke(app, [*base, "jobs", "-f", "json"])
     assert result.exit_code == 0, result.output
-    rows = json.loads(result.output)
+    rows = json.loads(result.stdout)
     assert sorted(r["status"] for r in rows) == ["failed", "queued"]
     failed = next(r for r in rows if r["status"] == "failed")
     assert failed["org"] == "riverside" and failed["last_error"] == "Spektrix did not answer (503)"
     only = CliRunner().invoke(app, [*base, "jobs", "riverside", "--status", "queued", "-f", "json"])
-    assert [r["status"] for r in json.loads(only.output)] == ["queued"]
+    assert [r["status"] for r in json.loads(only.stdout)] == ["queued"]
     capsys.readouterr()
     assert main([*base, "jobs", "--status", "sleeping"]) == 2
     assert "not a job status" in capsys.readouterr().err

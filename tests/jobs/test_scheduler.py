@@ -11,7 +11,7 @@ from pathlib import Path
 from houselights.common import utcnow
 from houselights.jobs import store
 from houselights.jobs.embedded import EmbeddedScheduler, RetryPolicy
-from houselights.jobs.queue import due_connections, enqueue_due
+from houselights.jobs.queue import due_connections, enqueue_due, request_sync
 from houselights.sources.spektrix.simulator import FaultKind
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sources" / "spektrix"))
@@ -34,11 +34,24 @@ def test_due_syncs_run_once_and_then_wait(tmp_path: Path, warehouse_url: str) ->
         # an hour later both are due again
         later = enqueue_due(hl, now=utcnow() + timedelta(minutes=61))
         assert sorted(j.org_id for j in later) == ["org-a", "org-b"]
+        # Scheduled jobs read the orders feed every time, the daily Customer Audit report
+        # once a day (refresh_hours); a sync someone asks for reads it too.
+        sim.reset_hits()
+        assert [scheduler.run_job(j).result for j in later] == ["succeeded", "succeeded"]
+        hits = sim.hits("demo")
+        assert hits["orders/sync"] >= 2 and "reports/customer-audit" not in hits, hits
+        manual = request_sync(hl, "org-a")
+        sim.reset_hits()
+        assert scheduler.run_job(manual).result == "succeeded"
+        assert sim.hits("demo")["reports/customer-audit"] == 1
     with hl.warehouse.connect() as s:
         for org in ("org-a", "org-b"):
             assert s.scalar("SELECT COUNT(*) FROM orders WHERE org_id = ?", [org]) > 0
             done = store.list_jobs(s, org, statuses=("succeeded",))
-            assert len(done) == 1 and done[0].kind == "scheduled" and done[0].attempts == 1
+            kinds = sorted(j.kind for j in done)
+            assert kinds == (["manual", "scheduled", "scheduled"] if org == "org-a"
+                             else ["scheduled", "scheduled"])
+            assert all(j.attempts == 1 for j in done)
     hl.close()
 
 

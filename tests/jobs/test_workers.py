@@ -129,7 +129,7 @@ def test_failing_box_office_is_retried_then_failed_in_jobs_and_status(
     shown = runner.invoke(
         cli, ["--db", url, "--data-dir", str(tmp_path / "data"), "jobs", org, "-f", "json"])
     assert shown.exit_code == 0, shown.output
-    (row,) = json.loads(shown.output)
+    (row,) = json.loads(shown.stdout)
     assert row["status"] == "failed" and row["attempts"] == 3 and "503" in row["last_error"]
     status = runner.invoke(
         cli, ["--db", url, "--data-dir", str(tmp_path / "data"), "status", org])

@@ -9,12 +9,15 @@ by the upload generator and one of its dates broken here.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from houselights.orgs.service import add_org
+from houselights.jobs.embedded import EmbeddedScheduler, RetryPolicy
+from houselights.jobs.store import get_job
+from houselights.orgs.service import add_org, set_connection
 from houselights.sources.upload.generate import generate_upload
 from tests.api.world import Served, serve_world
 
@@ -24,6 +27,7 @@ from .test_dashboard import base, load, sign_in
 pytestmark = pytest.mark.browser
 
 ORG = "upload-org"
+DOWN_ORG = "closed-office"
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +128,56 @@ def test_sync_now_queues_a_job_and_pause_resume_switch(browser: Browser, site: S
     browser.evaluate("document.querySelector('[data-pause=\"spektrix\"]').click(); true")
     browser.wait_for("document.querySelector('[data-pause=\"spektrix\"]').textContent === 'Pause'")
     assert site.get("/api/v1/orgs/alpha/connections/spektrix", admin).json()["status"] != "paused"
+
+
+def _closed_port() -> int:
+    """A loopback port nothing listens on (bound, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+def test_sync_now_runs_and_a_failing_box_office_shows_as_failed(
+    browser: Browser, site: Served
+) -> None:
+    """Sync now queues a job; the server's scheduler runs it (here one tick, in process);
+    a box office that does not answer leaves the job failed, with its error, on the page."""
+    admin = site.tokens["admin"]
+    with site.hl.warehouse.connect() as s, s.transaction():
+        add_org(s, DOWN_ORG, "Closed Office")
+        set_connection(
+            s,
+            site.hl.vault,
+            DOWN_ORG,
+            "spektrix",
+            {
+                "client": "closedoffice",
+                "api_login": "api-user",
+                "base_url": f"http://127.0.0.1:{_closed_port()}",
+                "retries": 0,
+            },
+            {"api_key": "U0VDUkVUS0VZ", "report_password": "pw"},
+        )
+    sign_in(browser, site, admin)
+    load(browser, f"{base(site)}/dashboard/connections?org={DOWN_ORG}")
+    browser.evaluate("document.querySelector('[data-sync=\"spektrix\"]').click(); true")
+    job = browser.wait_for("document.getElementById('action-spektrix').dataset.job", 30)
+
+    # Run this job only (another test's queued job names a box office off this machine).
+    with site.hl.warehouse.connect() as s:
+        queued = get_job(s, job)
+    outcome = EmbeddedScheduler(site.hl, retry=RetryPolicy(max_attempts=1)).run_job(queued)
+    assert outcome.result == "failed" and outcome.error
+
+    jobs = site.get(f"/api/v1/orgs/{DOWN_ORG}/jobs", admin).json()["items"]
+    record = next(j for j in jobs if j["id"] == job)
+    assert record["status"] == "failed" and record["attempts"] == 1 and record["last_error"]
+    load(browser, f"{base(site)}/dashboard/connections?org={DOWN_ORG}")
+    row = browser.wait_for(
+        "(() => { const r = [...document.querySelectorAll('#table-jobs tbody tr')]"
+        f".find(r => r.cells[0].textContent === {json.dumps(job)});"
+        " return r ? [...r.cells].map(c => c.textContent) : null; })()"
+    )
+    assert "failed" in row and record["last_error"] in row, row
+    assert browser.errors() == []

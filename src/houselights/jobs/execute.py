@@ -28,6 +28,7 @@ from houselights.jobs import metrics, store
 from houselights.jobs.queue import PAUSED_BY_USER
 from houselights.orgs.service import get_connection
 from houselights.services.connections import sync
+from houselights.sources.kit.source import SyncRequest
 
 __all__ = ["JobOutcome", "is_retriable", "run_sync_job"]
 
@@ -75,11 +76,15 @@ def run_sync_job(
         if conn.status == "paused" and conn.status_reason == PAUSED_BY_USER:
             store.finish(s, job_id, "cancelled", error="the connection is paused")
             return JobOutcome("skipped", "the connection is paused")
+        scheduled = store.get_job(s, job_id).kind == "scheduled"
         store.start(s, job_id, attempt=attempt)
+    # A scheduled job leaves the slowly changing streams (the Customer Audit report, a
+    # catalogue) for their daily read; a sync someone asked for reads everything.
+    request = SyncRequest(scheduled=scheduled)
     began = time.perf_counter()
     try:
         with budget or nullcontext():
-            summary = sync(hl, org_id, source=source)
+            summary = sync(hl, org_id, source=source, request=request)
     except HouselightsError as exc:
         seconds = time.perf_counter() - began
         retry = may_retry and is_retriable(exc)

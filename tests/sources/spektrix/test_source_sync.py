@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,10 @@ from source_kit import (
     write_order_ids,
 )
 
+from houselights.common import utcnow
 from houselights.exchange.state import get_state
+from houselights.services.connections import sync
+from houselights.sources.kit.source import SyncRequest
 
 
 def test_backfill_and_incremental_equal_truth(tmp_path: Path, warehouse_url: str) -> None:
@@ -97,4 +101,41 @@ def test_first_sync_without_backfill_reads_the_whole_feed(tmp_path: Path) -> Non
         summary = sync_org(hl, ORG)
         assert summary.counts["orders"] == len(sim.truth("demo").orders)
         assert actual(hl) == expected(sim.truth("demo"))
+    hl.close()
+
+
+def test_scheduled_syncs_read_the_audit_report_once_a_day(
+    tmp_path: Path, warehouse_url: str
+) -> None:
+    """The Customer Audit report is scheduled daily in Spektrix: a scheduled sync reads it
+    once per ``refresh_hours`` (orders every time); a sync someone asks for reads it."""
+    hl = make_hl(tmp_path, warehouse_url)
+    with running(sim_config(tickets=800)) as sim:
+        connect(hl, sim)
+        ids = write_order_ids(sim, tmp_path / "ids.csv")
+        sync_org(hl, ORG, backfill_file=ids)
+        assert sim.advance("demo", days=1)["new_orders"] > 0
+        sim.reset_hits()
+        waiting = sync(hl, ORG, request=SyncRequest(scheduled=True))
+        hits = sim.hits("demo")
+        assert "reports/customer-audit" not in hits, hits
+        assert waiting.notes["not_due"].keys() == {"audit"}
+        with hl.warehouse.connect() as s:
+            orders = s.scalar("SELECT COUNT(*) FROM orders WHERE org_id = ?", [ORG])
+        assert orders == len(sim.truth("demo").orders)  # the orders are never held back
+        # A day after its last read (the state says when) the report is due again.
+        with hl.warehouse.connect() as s, s.transaction():
+            s.execute(
+                "UPDATE stream_state SET updated_at = ? WHERE org_id = ? AND stream = 'audit'",
+                [utcnow() - timedelta(hours=24, minutes=1), ORG],
+            )
+        sim.reset_hits()
+        due = sync(hl, ORG, request=SyncRequest(scheduled=True))
+        assert sim.hits("demo").get("reports/customer-audit") == 1
+        assert "not_due" not in due.notes
+        assert actual(hl) == expected(sim.truth("demo"))
+        # Read just now, but asked for by someone: read again.
+        sim.reset_hits()
+        sync(hl, ORG)
+        assert sim.hits("demo").get("reports/customer-audit") == 1
     hl.close()

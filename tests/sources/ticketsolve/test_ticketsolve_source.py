@@ -12,12 +12,14 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from houselights.common import utcnow
 from houselights.context import Houselights
 from houselights.errors import HouselightsError, InputError
 from houselights.orgs import service as orgs
@@ -232,7 +234,9 @@ def test_per_run_cap_and_budget_hold(hl: Houselights, sim: TicketsolveSimulator)
     syncs = 0
     while True:
         sim.reset_requests(CLIENT)
-        summary = sync(hl)
+        # Scheduled syncs: the catalogue is read daily, but shows left waiting by the cap
+        # are read at the next sync whatever the time.
+        summary = sync(hl, SyncRequest(scheduled=True))
         syncs += 1
         documents = sum(n for path, n in sim.requests(CLIENT).items() if "/events/" in path)
         biggest = max(per_show.values())
@@ -245,6 +249,37 @@ def test_per_run_cap_and_budget_hold(hl: Houselights, sim: TicketsolveSimulator)
     assert syncs > 1
     got = rows(hl, "SELECT COUNT(*) FROM instances WHERE org_id = ?")[0][0]
     assert got == len(truth.listed_performances)
+    # Caught up: the next scheduled sync leaves the catalogue for its daily read.
+    sim.reset_requests(CLIENT)
+    assert "catalogue" in sync(hl, SyncRequest(scheduled=True)).notes["not_due"]
+    assert sim.requests(CLIENT) == {}
+
+
+def test_scheduled_syncs_read_the_catalogue_once_a_day(
+    hl: Houselights, sim: TicketsolveSimulator
+) -> None:
+    connect(hl, sim, None)
+    sync(hl)
+    touched = sim.advance(CLIENT, hours=12, show_changes=0.3)
+    assert touched.changed_show_ids or touched.new_show_ids
+    sim.reset_requests(CLIENT)
+    waiting = sync(hl, SyncRequest(scheduled=True))
+    assert sim.requests(CLIENT) == {} and changed(waiting) == 0
+    assert set(waiting.notes["not_due"]) == {"catalogue"}
+    # A day after the last read (the state says when), a scheduled sync reads it again.
+    with hl.warehouse.connect() as s, s.transaction():
+        s.execute(
+            "UPDATE stream_state SET updated_at = ? WHERE org_id = ? AND stream = 'catalogue'",
+            [utcnow() - timedelta(hours=24, minutes=1), ORG],
+        )
+    sim.reset_requests(CLIENT)
+    due = sync(hl, SyncRequest(scheduled=True))
+    assert sim.requests(CLIENT).get("/shows.xml") == 1 and changed(due) > 0
+    assert "not_due" not in due.notes
+    # A sync someone asks for reads every stream, due or not.
+    sim.reset_requests(CLIENT)
+    sync(hl)
+    assert sim.requests(CLIENT) == {"/shows.xml": 1}
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from houselights.common import utcnow
 from houselights.errors import AccessWithdrawnError
 from houselights.exchange.batch import Batch, RawRecord
 from houselights.exchange.run import ExchangeRun, LoadResult
@@ -153,9 +154,34 @@ class _Runner:
 
     async def run(self, request: SyncRequest) -> None:
         plans = self.source.plan(request)
+        if request.scheduled:
+            plans = self._due(plans)
         async with self.source:
             for plan in plans:
                 await self._run_plan(plan)
+
+    def _due(self, plans: list[RunPlan]) -> list[RunPlan]:
+        """The plans of a scheduled sync without the periodic streams read recently
+        (a plan left with no stream is not run at all); what waits is noted."""
+        now = utcnow()
+        every = self.source.settings.refresh_interval
+        out: list[RunPlan] = []
+        for plan in plans:
+            streams: list[Stream[Any]] = []
+            for stream in plan.streams:
+                state = self.source.state(stream.name) if stream.periodic else None
+                if (
+                    state is not None
+                    and now - state.updated_at < every
+                    and stream.caught_up(state)
+                ):
+                    waiting = self.summary.notes.setdefault("not_due", {})
+                    waiting[stream.name] = (state.updated_at + every).isoformat(timespec="seconds")
+                    continue
+                streams.append(stream)
+            if streams:
+                out.append(RunPlan(plan.kind, streams, plan.params))
+        return out
 
     def _exchange_run(self, plan: RunPlan) -> ExchangeRun:
         run = ExchangeRun(

@@ -40,6 +40,14 @@ class ConnectionSettings(BaseModel):
     sync_interval_minutes: int = Field(
         60, ge=1, le=7 * 24 * 60, description="How often the scheduler syncs (minutes)."
     )
+    refresh_hours: int = Field(
+        24,
+        ge=1,
+        le=7 * 24,
+        description="How often scheduled syncs read the streams that change slowly "
+        "(Spektrix's Customer Audit report, Ticketsolve's catalogue), in hours; a sync you "
+        "start yourself reads every stream.",
+    )
     request_budget: float | None = Field(
         10.0,
         ge=0,
@@ -101,6 +109,11 @@ class ConnectionSettings(BaseModel):
     def sync_interval(self) -> timedelta:
         """The time between scheduled syncs."""
         return timedelta(minutes=self.sync_interval_minutes)
+
+    @property
+    def refresh_interval(self) -> timedelta:
+        """The time between reads of a periodic stream in scheduled syncs."""
+        return timedelta(hours=self.refresh_hours)
 
     def http_options(self) -> HttpOptions:
         """The HTTP client's options from these settings."""

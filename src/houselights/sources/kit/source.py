@@ -52,12 +52,15 @@ class SyncRequest:
 
     ``backfill_file``: a one-off history file (Spektrix's order-ID export), loaded first
     and resumable; ``files``: data files to load (an upload, report exports);
-    ``incremental``: catch up with the box office's changes afterwards.
+    ``incremental``: catch up with the box office's changes afterwards; ``scheduled``:
+    the scheduler asked (not a person), so :attr:`Stream.periodic` streams read within
+    the connection's ``refresh_hours`` are left for a later sync.
     """
 
     backfill_file: Path | None = None
     files: tuple[Path, ...] = ()
     incremental: bool = True
+    scheduled: bool = False
 
 
 @dataclass
@@ -98,6 +101,16 @@ class Stream(ABC, Generic[SourceT]):
     replays_every_run: ClassVar[bool] = False
     """Replay reads the records of every run, not only the latest of each key (for raw
     records that are parts of entities, such as upload lines)."""
+    periodic: ClassVar[bool] = False
+    """A slowly changing stream (a daily report, a catalogue): scheduled syncs read it
+    once per ``refresh_hours`` (judged by when its state last moved, so it must commit a
+    cursor every time it reads), other syncs every time."""
+
+    def caught_up(self, state: StreamState) -> bool:
+        """Whether the stream's last read left nothing behind (a periodic stream that
+        deferred work is read again at the next sync, due or not). Default: yes."""
+        del state
+        return True
 
     def __init__(self, source: SourceT) -> None:
         self.source = source

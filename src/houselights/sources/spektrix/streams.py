@@ -524,6 +524,7 @@ class AuditStream(_SpektrixStream):
     name = "audit"
     label = "Customer Audit"
     raw_streams = ("audit",)
+    periodic = True  # the report is scheduled daily in Spektrix (3 days of changes kept)
 
     def __init__(self, source: SpektrixSource, *, backfill: BackfillStream | None = None) -> None:
         super().__init__(source)
@@ -549,6 +550,8 @@ class AuditStream(_SpektrixStream):
         cursors = records_cursors(customers)
         if report.rows:
             cursors.append(StreamCursor(self.name, str(report.rows[-1]["date"])[:19]))
+        else:  # read, nothing new: the position stays, the time of the read moves
+            cursors.append(StreamCursor(self.name, state.cursor if state else None))
         if self.backfill:
             cursors.extend(self._feed_starts(self.backfill))
         self.source.progress(self.label, 1, 1)

@@ -91,6 +91,10 @@ class CatalogueStream(Stream["TicketsolveSource"]):
     name = "catalogue"
     label = "Catalogue"
     raw_streams = (VENUES_STREAM, SHOWS_STREAM)
+    periodic = True  # read daily by scheduled syncs (refresh_hours), unless shows wait
+
+    def caught_up(self, state: StreamState) -> bool:
+        return not int((state.checkpoint or {}).get("deferred") or 0)
 
     async def read(self, state: StreamState | None) -> AsyncIterator[Page]:
         source = self.source
@@ -159,7 +163,8 @@ class CatalogueStream(Stream["TicketsolveSource"]):
             shows_waiting=deferred,
         )
         cursor = f"{len(versions):,} of {reading.shows:,} shows read at their current version"
-        yield Page(records, [StreamCursor(self.name, cursor, {"versions": versions})],
+        yield Page(records, [StreamCursor(self.name, cursor, {"versions": versions,
+                                                             "deferred": deferred})],
                    done=1, total=1)
 
     def map(self, page: Page) -> Batch:

@@ -1130,6 +1130,9 @@ async function connections() {
       statusBox.replaceChildren(el("p", { class: "message", text: error.message }));
     }
   }
+  // Recent jobs (queued, running, retrying, failed with their last error) on arrival, not
+  // only after "Sync now": a failing box office shows here as failed.
+  await showJobs();
 }
 
 /* ---- benchmarks ---------------------------------------------------------------------- */

@@ -152,8 +152,9 @@ class SpektrixSimulator:
         self._call(change)
 
     def hits(self, client: str | None = None) -> dict[str, int]:
-        """Answered API requests of a client per route template (``orders/{id}``: 812…)
-        since the start or the last :meth:`reset_hits`."""
+        """Answered API requests of a client per route template (``orders/{id}``: 812…),
+        and Customer Audit report downloads (``reports/customer-audit``), since the start
+        or the last :meth:`reset_hits`."""
         name = self._dataset(client).name
         counts = self._call(lambda: dict(self._state.hits))
         return {route: n for (c, route), n in counts.items() if c == name}

@@ -286,6 +286,7 @@ class _Handlers:
             else:
                 end = min(now, us + 86_400 * MICROS - 1 if date_only else us)
         rows = ds.audit_rows(start, end)
+        self.state.hits[(ds.name, "reports/customer-audit")] += 1
         body = ds.audit.to_xml(rows, "Activity Stream - customer audit report",
                                format_local(start, zone), format_local(end, zone))
         return web.Response(
